@@ -1,0 +1,21 @@
+"""The command-line interface: ``warroom`` and its verbs (DESIGN.md, command-line contract).
+
+Exit codes: 0 ok, 1 failure, 2 bad usage or bad input, 3 not permitted.
+"""
+
+from __future__ import annotations
+
+import click
+
+from warroom.cli.context import global_options
+from warroom.cli.root import cli
+
+
+def main() -> None:
+    cli(prog_name="warroom")
+
+
+# Each module registers its verbs on ``cli`` when imported.
+from warroom.cli import console, incidents, policies_cmd  # noqa: E402, F401
+
+__all__ = ["cli", "click", "global_options", "main"]

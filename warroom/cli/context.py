@@ -1,0 +1,126 @@
+"""What every verb needs: the store, the policies, the actor, the zone; and error handling."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import os
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from warroom.clock import Clock, SystemClock
+from warroom.commands import Commands
+from warroom.errors import BadInput, WarroomError
+from warroom.policy import Policies, load_policies
+from warroom.store import Store
+from warroom.text import check_line
+from warroom.timeparse import parse_time, zone
+
+T = TypeVar("T")
+
+
+@dataclass
+class CliContext:
+    db: str | None = None
+    policies_dir: str | None = None
+    actor_name: str | None = None
+    tz_name: str | None = None
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def tz(self) -> tzinfo:
+        return zone(self.tz_name)
+
+    @property
+    def actor(self) -> str:
+        name = self.actor_name or os.environ.get("WARROOM_USER") or _login()
+        return check_line(name, "actor name (--as)", 80)
+
+    def policies(self) -> Policies:
+        return load_policies(self.policies_dir)
+
+    def time(self, text: str | None, what: str = "--at") -> datetime | None:
+        if text is None:
+            return None
+        return parse_time(text, tz=self.tz, now=self.clock.now(), what=what)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@dataclass
+class Env:
+    """An open session for one verb."""
+
+    ctx: CliContext
+    store: Store
+    policies: Policies
+    commands: Commands
+
+    @property
+    def tz(self) -> tzinfo:
+        return self.ctx.tz
+
+
+def fail(err: WarroomError) -> NoReturn:
+    click.echo(f"warroom: {err.message}", err=True)
+    sys.exit(err.exit_code)
+
+
+def run(ctx: CliContext, work: Callable[[Env], Awaitable[T]]) -> T:
+    """Open store and policies, run ``work``, turn every known failure into a message."""
+
+    async def go() -> T:
+        policies = ctx.policies()
+        tz = ctx.tz
+        actor = ctx.actor
+        store = await Store.open(ctx.db, ctx.clock)
+        try:
+            env = Env(ctx, store, policies, Commands(store, policies, actor, tz))
+            return await work(env)
+        finally:
+            await store.close()
+
+    return guard(lambda: asyncio.run(go()))
+
+
+def guard(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except WarroomError as err:
+        fail(err)
+    except KeyboardInterrupt:
+        click.echo("warroom: interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: one paragraph, no traceback
+        if os.environ.get("WARROOM_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"warroom: unexpected error: {type(exc).__name__}: {exc} "
+            "(set WARROOM_DEBUG=1 for details). Nothing further was changed.",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def global_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return fn
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def bad(message: str) -> NoReturn:
+    fail(BadInput(message))

@@ -1,0 +1,325 @@
+"""Incident verbs: declare, log, ack, assign, severity, phase, milestone, mitigate,
+resolve, close, list, show, verify."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+
+from warroom.cli.context import CliContext, Env, emit_json, run
+from warroom.cli.output import fields, local, minutes, table
+from warroom.cli.root import cli
+from warroom.errors import BadInput
+from warroom.models import Incident, TimelineEntry
+from warroom.queries import durations, incident_summary, list_incidents, load_view
+from warroom.refs import parse_ref
+from warroom.text import has_control, printable
+from warroom.timeline import verify_chain
+
+pass_ctx = click.make_pass_decorator(CliContext)
+at_option = click.option("--at", "at", metavar="TIME", help="When it happened (ISO-8601 or HH:MM).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+@cli.command()
+@click.option("--sev", "severity", required=True, metavar="N", help="Severity 1-4 (SEV1 is worst).")
+@click.option("--title", required=True, help="What is broken, in a few words.")
+@click.option("--ic", metavar="NAME", help="The incident commander.")
+@at_option
+@click.option("--started-at", metavar="TIME", help="When the problem began (first anomaly).")
+@click.option("--detected-at", metavar="TIME", help="When it was detected (default: --at).")
+@click.option("--war-room/--no-war-room", default=None, help="Open a war room (SEV1 always does).")
+@click.option("--bridge", metavar="URL", help="Bridge call link.")
+@json_option
+@pass_ctx
+def declare(
+    ctx: CliContext,
+    severity: str,
+    title: str,
+    ic: str | None,
+    at: str | None,
+    started_at: str | None,
+    detected_at: str | None,
+    war_room: bool | None,
+    bridge: str | None,
+    as_json: bool,
+) -> None:
+    """Declare an incident."""
+
+    async def work(env: Env) -> None:
+        inc = await env.commands.declare(
+            title,
+            severity,
+            ic=ic,
+            at=ctx.time(at),
+            started_at=ctx.time(started_at, "--started-at"),
+            detected_at=ctx.time(detected_at, "--detected-at"),
+            war_room=war_room,
+            bridge=bridge,
+        )
+        if as_json:
+            view = await load_view(env.store, inc.ref or "")
+            emit_json(view.to_json())
+        else:
+            line = f"{inc.ref}  SEV{inc.severity}  {printable(inc.title)}"
+            click.echo(line + (f"  {inc.channel}" if inc.channel else ""))
+
+    run(ctx, work)
+
+
+@cli.command()
+@click.argument("ref")
+@click.argument("text")
+@click.option("--role", metavar="ROLE", help="Role prefix: IC, COMMS, ENG or SCRIBE.")
+@click.option("--kind", default="note", show_default=True, help="note, decision, status, ...")
+@at_option
+@click.option(
+    "--allow-control", is_flag=True, help="Store terminal control characters (escapes) as typed."
+)
+@pass_ctx
+def log(
+    ctx: CliContext,
+    ref: str,
+    text: str,
+    role: str | None,
+    kind: str,
+    at: str | None,
+    allow_control: bool,
+) -> None:
+    """Add an entry to an incident's timeline."""
+    if has_control(text) and not allow_control:
+        run_error(
+            f"the text contains terminal control characters ({printable(text)[:60]!r}); "
+            "nothing was stored. Remove them, or pass --allow-control to store them as typed."
+        )
+
+    async def work(env: Env) -> None:
+        entry = await env.commands.log(ref, text, role=role, kind=kind, at=ctx.time(at))
+        click.echo(
+            f"{parse_ref_str(ref)} #{entry.seq} recorded at {local(entry.at, env.tz, '%H:%M:%S')}"
+        )
+
+    run(ctx, work)
+
+
+def run_error(message: str) -> None:
+    from warroom.cli.context import fail
+
+    fail(BadInput(message))
+
+
+def parse_ref_str(ref: str) -> str:
+    return f"INC-{parse_ref(ref)}"
+
+
+def _simple(name: str, method: str, help_text: str, past: str) -> None:
+    @cli.command(name=name, help=help_text)
+    @click.argument("ref")
+    @at_option
+    @pass_ctx
+    def verb(ctx: CliContext, ref: str, at: str | None) -> None:
+        async def work(env: Env) -> None:
+            inc = await getattr(env.commands, method)(ref, at=ctx.time(at))
+            when = getattr(inc, f"{past}_at")
+            click.echo(f"{inc.ref} {past} at {local(when, env.tz)}")
+
+        run(ctx, work)
+
+
+_simple("ack", "ack", "Acknowledge an incident (stops the no-ack escalation).", "acknowledged")
+_simple("mitigate", "mitigate", "Mark customer impact as stopped.", "mitigated")
+_simple("resolve", "resolve", "Resolve an incident (only its IC may).", "resolved")
+_simple("close", "close", "Close a resolved incident (only its IC may).", "closed")
+
+
+@cli.command()
+@click.argument("ref")
+@click.argument("role")
+@click.argument("name")
+@at_option
+@pass_ctx
+def assign(ctx: CliContext, ref: str, role: str, name: str, at: str | None) -> None:
+    """Give a war-room role (ic, comms, tech, scribe) to someone."""
+
+    async def work(env: Env) -> None:
+        inc = await env.commands.assign(ref, role, name, at=ctx.time(at))
+        click.echo(f"{inc.ref} {role.lower()}: {printable(name)}")
+
+    run(ctx, work)
+
+
+@cli.command()
+@click.argument("ref")
+@click.argument("level", metavar="N")
+@at_option
+@pass_ctx
+def severity(ctx: CliContext, ref: str, level: str, at: str | None) -> None:
+    """Change an incident's severity (only its IC may)."""
+
+    async def work(env: Env) -> None:
+        inc = await env.commands.set_severity(ref, level, at=ctx.time(at))
+        click.echo(f"{inc.ref} is now SEV{inc.severity}")
+
+    run(ctx, work)
+
+
+@cli.command()
+@click.argument("ref")
+@click.argument("name")
+@at_option
+@pass_ctx
+def phase(ctx: CliContext, ref: str, name: str, at: str | None) -> None:
+    """Move an incident to a workflow phase of the policy."""
+
+    async def work(env: Env) -> None:
+        inc = await env.commands.set_phase(ref, name, at=ctx.time(at))
+        click.echo(f"{inc.ref} phase: {inc.phase}")
+
+    run(ctx, work)
+
+
+@cli.command()
+@click.argument("ref")
+@click.argument("name", type=click.Choice(["started", "detected"], case_sensitive=False))
+@click.argument("when", metavar="TIME")
+@pass_ctx
+def milestone(ctx: CliContext, ref: str, name: str, when: str) -> None:
+    """Record when the problem started or was detected, after the fact."""
+
+    async def work(env: Env) -> None:
+        inc = await env.commands.set_milestone(ref, name, ctx.time(when, "TIME"))  # type: ignore[arg-type]
+        click.echo(
+            f"{inc.ref} {name.lower()} at {local(getattr(inc, name.lower() + '_at'), env.tz)}"
+        )
+
+    run(ctx, work)
+
+
+@cli.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include resolved and closed incidents.")
+@json_option
+@pass_ctx
+def list_cmd(ctx: CliContext, show_all: bool, as_json: bool) -> None:
+    """List open incidents (most severe first)."""
+
+    async def work(env: Env) -> None:
+        rows = await list_incidents(env.store, include_closed=show_all)
+        if as_json:
+            emit_json([incident_summary(r.incident, r.roles) for r in rows])
+            return
+        if not rows:
+            click.echo("No open incidents." if not show_all else "No incidents.")
+            return
+        now = env.store.clock.now()
+        out = []
+        for r in rows:
+            i = r.incident
+            age = int((now - i.declared_at).total_seconds() // 60)
+            out.append(
+                (
+                    i.ref,
+                    f"SEV{i.severity}",
+                    i.status,
+                    i.phase,
+                    r.ic or "(no IC)",
+                    local(i.declared_at, env.tz),
+                    minutes(age) if not i.resolved_at else "-",
+                    i.title,
+                )
+            )
+        click.echo(table(["REF", "SEV", "STATUS", "PHASE", "IC", "DECLARED", "AGE", "TITLE"], out))
+
+    run(ctx, work)
+
+
+@cli.command()
+@click.argument("ref")
+@json_option
+@pass_ctx
+def show(ctx: CliContext, ref: str, as_json: bool) -> None:
+    """Show one incident: milestones, roles and the timeline."""
+
+    async def work(env: Env) -> None:
+        view = await load_view(env.store, ref)
+        if as_json:
+            emit_json(view.to_json())
+            return
+        i, tz = view.incident, env.tz
+        d = durations(i)
+        click.echo(
+            fields(
+                [
+                    ("Incident", f"{i.ref}  SEV{i.severity}  {i.title}"),
+                    ("Status", f"{i.status}, phase {i.phase}" + ("  (drill)" if i.drill else "")),
+                    ("Channel", i.channel),
+                    ("Started", local(i.started_at, tz)),
+                    ("Detected", local(i.detected_at, tz)),
+                    ("Declared", local(i.declared_at, tz)),
+                    ("Acknowledged", local(i.acknowledged_at, tz)),
+                    ("Mitigated", local(i.mitigated_at, tz)),
+                    ("Resolved", local(i.resolved_at, tz)),
+                    ("Closed", local(i.closed_at, tz)),
+                    ("Time to ack", minutes(d["time_to_ack_min"])),
+                    ("Time to resolve", minutes(d["time_to_resolve_min"])),
+                ]
+                + [
+                    (label, view.roles[k].person if k in view.roles else "(vacant)")
+                    for k, label in (
+                        ("ic", "IC"),
+                        ("comms", "Comms lead"),
+                        ("tech", "Tech lead"),
+                        ("scribe", "Scribe"),
+                    )
+                ]
+            )
+        )
+        click.echo("")
+        rows = [
+            (local(e.at, tz, "%m-%d %H:%M:%S"), e.role or "", e.author, e.kind, e.text)
+            for e in view.timeline
+        ]
+        click.echo(table(["TIME", "ROLE", "AUTHOR", "KIND", "TEXT"], rows, max_width=200))
+
+    run(ctx, work)
+
+
+@cli.command()
+@click.argument("ref", required=False)
+@json_option
+@pass_ctx
+def verify(ctx: CliContext, ref: str | None, as_json: bool) -> None:
+    """Check the timeline hash chain of one incident (or all)."""
+
+    async def work(env: Env) -> int:
+        async with env.store.read() as s:
+            if ref:
+                ids = [parse_ref(ref)]
+                if await s.get(Incident, ids[0]) is None:
+                    raise BadInput(f"no incident INC-{ids[0]} in this database (see warroom list).")
+            else:
+                ids = list((await s.execute(select(Incident.id).order_by(Incident.id))).scalars())  # type: ignore[arg-type]
+            reports = []
+            for n in ids:
+                q = (
+                    select(TimelineEntry)
+                    .where(TimelineEntry.incident_id == n)
+                    .order_by(TimelineEntry.seq)
+                )  # type: ignore[arg-type]
+                reports.append(verify_chain(f"INC-{n}", list((await s.execute(q)).scalars())))
+        if as_json:
+            emit_json(
+                [
+                    {"ref": r.ref, "entries": r.entries, "ok": r.ok, "problem": r.problem}
+                    for r in reports
+                ]
+            )
+        else:
+            for r in reports:
+                state = "ok" if r.ok else f"BROKEN: {r.problem}"
+                click.echo(f"{r.ref}  {r.entries} entries  {state}")
+            if not reports:
+                click.echo("No incidents to verify.")
+        return 0 if all(r.ok for r in reports) else 1
+
+    code = run(ctx, work)
+    raise SystemExit(code)

@@ -1,0 +1,262 @@
+"""Read side: what the CLI and the console show about incidents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from warroom.errors import NotFound
+from warroom.models import (
+    ActionItem,
+    ChecklistItem,
+    Incident,
+    RoleAssignment,
+    SeverityChange,
+    StatusUpdate,
+    TimelineEntry,
+)
+from warroom.refs import parse_ref, ref_for
+from warroom.store import Store
+from warroom.timeparse import iso_z, minutes_between
+
+ROLE_KEYS = ("ic", "comms", "tech", "scribe")
+
+
+@dataclass
+class IncidentView:
+    """One incident with everything around it, loaded in one read."""
+
+    incident: Incident
+    roles: dict[str, RoleAssignment]
+    role_history: list[RoleAssignment]
+    timeline: list[TimelineEntry]
+    severity_history: list[SeverityChange]
+    checklist: list[ChecklistItem]
+    actions: list[ActionItem]
+    status_updates: list[StatusUpdate]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return self.incident.ref or ref_for(self.incident.id or 0)
+
+    def to_json(self) -> dict[str, Any]:
+        inc = self.incident
+        return {
+            **incident_summary(inc, self.roles),
+            "bridge": inc.bridge,
+            "war_room": inc.war_room,
+            "acknowledged_by": inc.acknowledged_by,
+            "role_history": [
+                {
+                    "role": r.role,
+                    "person": r.person,
+                    "from": iso_z(r.at),
+                    "until": iso_z(r.ended_at),
+                    "by": r.by,
+                }
+                for r in self.role_history
+            ],
+            "severity_history": [
+                {"at": iso_z(c.at), "from": c.from_severity, "to": c.to_severity, "by": c.by}
+                for c in self.severity_history
+            ],
+            "timeline": [entry_json(e) for e in self.timeline],
+            "checklist": [
+                {
+                    "id": c.id,
+                    "phase": c.phase,
+                    "text": c.text,
+                    "done": c.done,
+                    "done_by": c.done_by,
+                    "done_at": iso_z(c.done_at),
+                }
+                for c in self.checklist
+            ],
+            "action_items": [action_json(a) for a in self.actions],
+            "status_updates": [
+                {
+                    "at": iso_z(u.at),
+                    "audience": u.audience,
+                    "stage": u.stage,
+                    "text": u.text,
+                    "author": u.author,
+                }
+                for u in self.status_updates
+            ],
+        }
+
+
+def durations(inc: Incident) -> dict[str, float | None]:
+    return {
+        "time_to_detect_min": minutes_between(inc.started_at, inc.detected_at),
+        "time_to_ack_min": minutes_between(inc.detected_at, inc.acknowledged_at),
+        "time_to_mitigate_min": minutes_between(inc.detected_at, inc.mitigated_at),
+        "time_to_resolve_min": minutes_between(inc.detected_at, inc.resolved_at),
+    }
+
+
+def incident_summary(inc: Incident, roles: dict[str, RoleAssignment]) -> dict[str, Any]:
+    return {
+        "ref": inc.ref,
+        "title": inc.title,
+        "severity": inc.severity,
+        "status": inc.status,
+        "phase": inc.phase,
+        "channel": inc.channel,
+        "drill": inc.drill,
+        "started_at": iso_z(inc.started_at),
+        "detected_at": iso_z(inc.detected_at),
+        "declared_at": iso_z(inc.declared_at),
+        "acknowledged_at": iso_z(inc.acknowledged_at),
+        "mitigated_at": iso_z(inc.mitigated_at),
+        "resolved_at": iso_z(inc.resolved_at),
+        "closed_at": iso_z(inc.closed_at),
+        "roles": {k: (roles[k].person if k in roles else None) for k in ROLE_KEYS},
+        **durations(inc),
+    }
+
+
+def entry_json(e: TimelineEntry) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": iso_z(e.at),
+        "recorded_at": iso_z(e.recorded_at),
+        "author": e.author,
+        "role": e.role,
+        "kind": e.kind,
+        "text": e.text,
+        "key_event": e.key_event,
+        "corrects": e.corrects_id,
+    }
+
+
+def action_json(a: ActionItem) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "incident_id": a.incident_id,
+        "ref": ref_for(a.incident_id) if a.incident_id else None,
+        "title": a.title,
+        "kind": a.kind,
+        "owner": a.owner,
+        "priority": a.priority,
+        "due": a.due.isoformat() if a.due else None,
+        "status": a.status,
+        "reason": a.reason,
+        "created_at": iso_z(a.created_at),
+        "completed_at": iso_z(a.completed_at),
+    }
+
+
+async def _all(s: AsyncSession, q: Any) -> list[Any]:
+    return list((await s.execute(q)).scalars())
+
+
+async def get_incident(store: Store, ref: str) -> Incident:
+    n = parse_ref(ref)
+    async with store.read() as s:
+        inc = await s.get(Incident, n)
+    if inc is None:
+        raise NotFound(f"no incident {ref_for(n)} in this database (see warroom list).")
+    return inc
+
+
+async def load_view(store: Store, ref: str) -> IncidentView:
+    n = parse_ref(ref)
+    async with store.read() as s:
+        inc = await s.get(Incident, n)
+        if inc is None:
+            raise NotFound(f"no incident {ref_for(n)} in this database (see warroom list).")
+        history = await _all(
+            s,
+            select(RoleAssignment)
+            .where(RoleAssignment.incident_id == n)
+            .order_by(RoleAssignment.at, RoleAssignment.id),  # type: ignore[arg-type]
+        )
+        entries = await _all(
+            s,
+            select(TimelineEntry).where(TimelineEntry.incident_id == n).order_by(TimelineEntry.seq),  # type: ignore[arg-type]
+        )
+        sev = await _all(
+            s,
+            select(SeverityChange)
+            .where(SeverityChange.incident_id == n)
+            .order_by(SeverityChange.at, SeverityChange.id),  # type: ignore[arg-type]
+        )
+        checklist = await _all(
+            s,
+            select(ChecklistItem).where(ChecklistItem.incident_id == n).order_by(ChecklistItem.id),  # type: ignore[arg-type]
+        )
+        actions = await _all(
+            s,
+            select(ActionItem).where(ActionItem.incident_id == n).order_by(ActionItem.id),  # type: ignore[arg-type]
+        )
+        updates = await _all(
+            s,
+            select(StatusUpdate)
+            .where(StatusUpdate.incident_id == n)
+            .order_by(StatusUpdate.at, StatusUpdate.id),  # type: ignore[arg-type]
+        )
+    roles = {r.role: r for r in history if r.ended_at is None}
+    return IncidentView(inc, roles, history, entries, sev, checklist, actions, updates)
+
+
+@dataclass
+class IncidentRow:
+    incident: Incident
+    roles: dict[str, RoleAssignment]
+
+    @property
+    def ic(self) -> str | None:
+        r = self.roles.get("ic")
+        return r.person if r else None
+
+
+async def list_incidents(
+    store: Store, *, include_closed: bool = False, include_drills: bool = True
+) -> list[IncidentRow]:
+    """Open incidents (or all), most severe first, then newest."""
+    async with store.read() as s:
+        q = select(Incident)
+        if not include_closed:
+            q = q.where(Incident.resolved_at.is_(None))  # type: ignore[union-attr]
+        if not include_drills:
+            q = q.where(Incident.drill.is_(False))  # type: ignore[attr-defined]
+        q = q.order_by(Incident.severity, Incident.declared_at.desc())  # type: ignore[attr-defined]
+        incidents = await _all(s, q)
+        ids = [i.id for i in incidents]
+        roles: dict[int, dict[str, RoleAssignment]] = {i: {} for i in ids}
+        if ids:
+            rq = select(RoleAssignment).where(
+                RoleAssignment.incident_id.in_(ids),  # type: ignore[attr-defined]
+                RoleAssignment.ended_at.is_(None),  # type: ignore[union-attr]
+            )
+            for r in await _all(s, rq):
+                roles[r.incident_id][r.role] = r
+    return [IncidentRow(i, roles[i.id]) for i in incidents]
+
+
+async def timeline_rows(
+    store: Store, incident_id: int, after_seq: int = 0
+) -> list[tuple[Any, ...]]:
+    """Timeline rows as plain tuples (seq, at, recorded_at, author, role, kind, text),
+    for the console's line-rendered view: no ORM objects for 100,000 rows."""
+    from warroom.models import UTCDateTime  # noqa: F401  (decoding goes through the type)
+
+    t = TimelineEntry.__table__  # type: ignore[attr-defined]
+    q = (
+        select(t.c.seq, t.c.at, t.c.recorded_at, t.c.author, t.c.role, t.c.kind, t.c.text)
+        .where(t.c.incident_id == incident_id, t.c.seq > after_seq)
+        .order_by(t.c.seq)
+    )
+    async with store.read() as s:
+        return [tuple(r) for r in (await s.execute(q)).all()]
+
+
+def latest(values: list[datetime | None]) -> datetime | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None

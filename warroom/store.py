@@ -1,0 +1,234 @@
+"""The durable store: an async SQLAlchemy engine over SQLite (default) or PostgreSQL.
+
+Storage rules (DESIGN.md): WAL, ``busy_timeout``, writes in ``BEGIN IMMEDIATE``,
+``synchronous=FULL``, the file created with mode 0600, Alembic migrations applied
+on open, a database newer than the code refused, and every mutation writes a
+change-feed row in its own transaction (see :func:`record_change`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from platformdirs import user_data_dir
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from warroom.clock import Clock, SystemClock
+from warroom.errors import BadInput, StoreError
+from warroom.models import Change
+
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def default_db_path() -> Path:
+    return Path(user_data_dir("warroom", appauthor=False)) / "warroom.db"
+
+
+def resolve_url(db: str | os.PathLike[str] | None) -> str:
+    """Turn ``--db`` (a path or a SQLAlchemy URL; default: the user-data file) into a URL."""
+    db = db if db is not None else os.environ.get("WARROOM_DB") or None
+    if db is None:
+        path = default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return f"sqlite+aiosqlite:///{path}"
+    text = os.fspath(db)
+    if "://" in text:
+        try:
+            url = make_url(text)
+        except ArgumentError:
+            raise BadInput(f"--db {text!r} is not a database URL or a file path.") from None
+        if url.drivername in ("sqlite", "sqlite+pysqlite"):
+            url = url.set(drivername="sqlite+aiosqlite")
+        elif url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+            url = url.set(drivername="postgresql+asyncpg")
+        return url.render_as_string(hide_password=False)
+    return f"sqlite+aiosqlite:///{Path(text).expanduser().absolute()}"
+
+
+def _prepare_sqlite_file(url: str) -> None:
+    u = make_url(url)
+    database = u.database
+    if not database or database == ":memory:":
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        raise BadInput(
+            f"cannot open the database {path}: the folder {path.parent} does not exist "
+            "(create it first, or give another --db)."
+        )
+    if path.exists():
+        if path.is_dir():
+            raise BadInput(f"cannot open the database {path}: it is a folder, not a file.")
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(f"cannot open the database {path}: permission denied.")
+        return
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"cannot create the database {path}: no permission to write in {path.parent}."
+        )
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+def _explain_db_error(url: str, exc: BaseException) -> StoreError:
+    text = str(getattr(exc, "orig", None) or exc)
+    where = make_url(url).database or url
+    if "file is not a database" in text or "malformed" in text:
+        return StoreError(
+            f"{where} is not a readable warroom database ({text}); nothing was changed."
+        )
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"the database {where} stayed locked by another process for "
+            f"{BUSY_TIMEOUT_MS // 1000} s; nothing was changed, try again."
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"the database {where} is read-only; nothing was changed.")
+    return StoreError(f"database error on {where}: {text}")
+
+
+class Store:
+    """An open database. Use :meth:`write` for mutations and :meth:`read` for queries."""
+
+    def __init__(self, engine: AsyncEngine, url: str, clock: Clock) -> None:
+        self.engine = engine
+        self.url = url
+        self.clock = clock
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._write_engine = engine.execution_options(warroom_write=True)
+
+    @classmethod
+    async def open(
+        cls, db: str | os.PathLike[str] | None = None, clock: Clock | None = None
+    ) -> Store:
+        url = resolve_url(db)
+        is_sqlite = url.startswith("sqlite")
+        if is_sqlite:
+            _prepare_sqlite_file(url)
+            engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            _install_sqlite_pragmas(engine)
+        else:
+            engine = create_async_engine(url, pool_pre_ping=True)
+        store = cls(engine, url, clock or SystemClock())
+        try:
+            async with store._write_engine.begin() as conn:
+                await conn.run_sync(_migrate)
+        except (OperationalError, DBAPIError, sqlite3.DatabaseError, OSError) as exc:
+            await engine.dispose()
+            raise _explain_db_error(url, exc) from None
+        except BaseException:
+            await engine.dispose()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            except (OperationalError, DBAPIError) as exc:
+                raise _explain_db_error(self.url, exc) from None
+
+    async def transaction(
+        self, work: Callable[[AsyncSession], Awaitable[T]], *, attempts: int = 5
+    ) -> T:
+        """Run ``work`` in one write transaction (``BEGIN IMMEDIATE`` on SQLite) and commit.
+
+        A lock that outlasts ``busy_timeout`` is retried a few times before the user
+        hears about it; the work function must therefore be safe to re-run.
+        """
+        delay = 0.05
+        for attempt in range(attempts):
+            try:
+                async with AsyncSession(self._write_engine, expire_on_commit=False) as session:
+                    result = await work(session)
+                    await session.commit()
+                    return result
+            except OperationalError as exc:
+                locked = "locked" in str(exc.orig) or "busy" in str(exc.orig)
+                if not locked or attempt == attempts - 1:
+                    raise _explain_db_error(self.url, exc) from None
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    async def change_mark(self) -> int:
+        """The newest change-feed id: cheap enough to poll several times a second."""
+        async with self.read() as s:
+            return int((await s.exec(select(func.max(Change.id)))).one()[0] or 0)  # type: ignore[call-overload]
+
+    async def changes_since(self, mark: int) -> list[Change]:
+        async with self.read() as s:
+            q = select(Change).where(Change.id > mark).order_by(Change.id)  # type: ignore[arg-type]
+            return list((await s.exec(q)).scalars())  # type: ignore[call-overload]
+
+
+def record_change(session: AsyncSession, incident_id: int | None, kind: str, at: datetime) -> None:
+    """Add the change-feed row for a mutation, in the caller's transaction."""
+    session.add(Change(incident_id=incident_id, kind=kind, at=at))
+
+
+def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("warroom_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _migrate(conn: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    head = script.get_current_head()
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except CommandError:
+            raise StoreError(
+                f"this database was written by a newer warroom (schema {current}, "
+                f"this warroom knows up to {head}); upgrade warroom to open it. "
+                "Nothing was changed."
+            ) from None
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")

@@ -1,0 +1,167 @@
+"""The append-only, hash-chained timeline of an incident."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from warroom.models import Incident, TimelineEntry
+
+GENESIS = "0" * 64
+
+# Kinds of entries; the console colours them and the post-mortem picks key events.
+KINDS = (
+    "note",
+    "declared",
+    "ack",
+    "severity",
+    "assign",
+    "phase",
+    "mitigated",
+    "resolved",
+    "closed",
+    "reopened",
+    "decision",
+    "status",
+    "page",
+    "delivery",
+    "checklist",
+    "action",
+    "correction",
+    "milestone",
+    "handoff",
+    "postmortem",
+)
+KEY_KINDS = frozenset(
+    {"declared", "ack", "severity", "mitigated", "resolved", "closed", "decision", "milestone"}
+)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(fields: dict[str, Any], prev_hash: str) -> str:
+    """SHA-256 over the canonical JSON of an entry's fields and the previous hash."""
+    payload = json.dumps(
+        {**fields, "prev_hash": prev_hash},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _fields(
+    incident_id: int,
+    seq: int,
+    at: datetime,
+    recorded_at: datetime,
+    author: str,
+    role: str | None,
+    kind: str,
+    text: str,
+    key_event: bool,
+    corrects_id: int | None,
+) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "seq": seq,
+        "at": _iso(at),
+        "recorded_at": _iso(recorded_at),
+        "author": author,
+        "role": role,
+        "kind": kind,
+        "text": text,
+        "key_event": bool(key_event),
+        "corrects_id": corrects_id,
+    }
+
+
+async def append(
+    session: AsyncSession,
+    incident: Incident,
+    *,
+    at: datetime,
+    recorded_at: datetime,
+    author: str,
+    kind: str,
+    text: str,
+    role: str | None = None,
+    key_event: bool | None = None,
+    corrects_id: int | None = None,
+) -> TimelineEntry:
+    """Append one entry at the end of the incident's chain (in the caller's transaction)."""
+    assert incident.id is not None
+    last = (
+        await session.execute(
+            select(TimelineEntry.seq, TimelineEntry.hash)  # type: ignore[call-overload]
+            .where(TimelineEntry.incident_id == incident.id)
+            .order_by(TimelineEntry.seq.desc())  # type: ignore[attr-defined]
+            .limit(1)
+        )
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    key = kind in KEY_KINDS if key_event is None else key_event
+    fields = _fields(incident.id, seq, at, recorded_at, author, role, kind, text, key, corrects_id)
+    entry = TimelineEntry(
+        incident_id=incident.id,
+        seq=seq,
+        at=at,
+        recorded_at=recorded_at,
+        author=author,
+        role=role,
+        kind=kind,
+        text=text,
+        key_event=key,
+        corrects_id=corrects_id,
+        prev_hash=prev,
+        hash=entry_hash(fields, prev),
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ref: str
+    entries: int
+    ok: bool
+    problem: str | None = None
+
+
+def verify_chain(ref: str, entries: list[TimelineEntry]) -> ChainReport:
+    """Check that entries (in seq order) form an unbroken, untampered chain."""
+    prev = GENESIS
+    for expected_seq, e in enumerate(entries, start=1):
+        if e.seq != expected_seq:
+            return ChainReport(ref, len(entries), False, f"entry {expected_seq} is missing")
+        fields = _fields(
+            e.incident_id,
+            e.seq,
+            e.at,
+            e.recorded_at,
+            e.author,
+            e.role,
+            e.kind,
+            e.text,
+            e.key_event,
+            e.corrects_id,
+        )
+        if e.prev_hash != prev:
+            return ChainReport(
+                ref, len(entries), False, f"entry {e.seq} does not follow entry {e.seq - 1}"
+            )
+        if entry_hash(fields, prev) != e.hash:
+            return ChainReport(
+                ref, len(entries), False, f"entry {e.seq} was altered after it was written"
+            )
+        prev = e.hash
+    return ChainReport(ref, len(entries), True)

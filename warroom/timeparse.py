@@ -1,0 +1,105 @@
+"""Reading and showing times: ISO-8601 input, ``HH:MM`` shortcuts, zones."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from warroom.clock import local_zone
+from warroom.errors import BadInput
+
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+FUTURE_TOLERANCE = timedelta(minutes=2)
+
+
+def zone(name: str | None) -> tzinfo:
+    """The zone called ``name`` (IANA), or the machine's local zone when None."""
+    if not name or name == "local":
+        return local_zone()
+    if name.upper() in ("UTC", "Z"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(
+            f"unknown time zone {name!r}; use an IANA name like Europe/London."
+        ) from None
+
+
+def parse_time(text: str, *, tz: tzinfo, now: datetime, what: str = "--at") -> datetime:
+    """Parse ISO-8601 (zone optional, read in ``tz``) or ``HH:MM[:SS]`` (the latest such
+    moment not after ``now``). Returns an aware UTC datetime."""
+    raw = text.strip()
+    m = _HHMM.match(raw)
+    if m:
+        h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
+        if h > 23 or mi > 59 or s > 59:
+            raise BadInput(f"{what} {text!r} is not a time of day (expected HH:MM, 00:00-23:59).")
+        local_now = now.astimezone(tz)
+        cand = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=tz).replace(
+            hour=h, minute=mi, second=s
+        )
+        if cand > local_now + FUTURE_TOLERANCE:
+            cand = datetime.combine(
+                local_now.date() - timedelta(days=1), cand.timetz().replace(tzinfo=None), tzinfo=tz
+            )
+        return cand.astimezone(UTC)
+    candidate = raw.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", raw) else raw
+    if candidate.endswith(("z", "Z")):
+        candidate = candidate[:-1] + "+00:00"
+    try:
+        dt = datetime.fromisoformat(candidate)
+    except ValueError:
+        raise BadInput(
+            f"{what} {text!r} is not a time; use ISO-8601 like 2026-03-04T14:02 "
+            "(read in --tz) or 2026-03-04T14:02Z, or HH:MM for today."
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt.astimezone(UTC)
+
+
+def parse_date(text: str, what: str = "--due") -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"{what} {text!r} is not a date; use YYYY-MM-DD.") from None
+
+
+def iso_z(dt: datetime | None) -> str | None:
+    """ISO-8601 UTC with a ``Z``, as the JSON contract wants (None stays None)."""
+    if dt is None:
+        return None
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def minutes_between(a: datetime | None, b: datetime | None) -> float | None:
+    """b - a in minutes, None when either is unknown."""
+    if a is None or b is None:
+        return None
+    return round((b - a).total_seconds() / 60.0, 2)
+
+
+def human_duration(delta: timedelta) -> str:
+    secs = int(delta.total_seconds())
+    sign = "-" if secs < 0 else ""
+    secs = abs(secs)
+    d, rem = divmod(secs, 86400)
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    if d:
+        return f"{sign}{d}d {h}h"
+    if h:
+        return f"{sign}{h}h {m:02d}m"
+    return f"{sign}{m}m {s:02d}s"
+
+
+def countdown(delta: timedelta) -> str:
+    """mm:ss (or h:mm:ss) for a countdown; negative means overdue."""
+    secs = int(delta.total_seconds())
+    sign = "-" if secs < 0 else ""
+    secs = abs(secs)
+    h, rem = divmod(secs, 3600)
+    m, s = divmod(rem, 60)
+    return f"{sign}{h}:{m:02d}:{s:02d}" if h else f"{sign}{m:02d}:{s:02d}"
