@@ -1,0 +1,77 @@
+"""Rotation arithmetic in local calendar time.
+
+A rotation stores its zone, the local date of its first handoff, a calendar
+period and a local handoff time; never a length in seconds. So the handoff stays
+at 10:00 local across daylight-saving changes.
+
+DST rule: a handoff time that falls in a gap (clocks jump forward) happens at the
+same wall-clock reading shifted forward by the gap (02:30 becomes 03:30); one
+that falls in a repeated hour happens at its first occurrence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from warroom.roster import RotationSpec
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+PERIOD_DAYS = {"daily": 1, "weekly": 7, "biweekly": 14}
+
+
+@dataclass(frozen=True)
+class Shift:
+    rotation: str
+    kind: str
+    person: str
+    starts_at: datetime  # UTC
+    ends_at: datetime  # UTC
+    index: int
+
+
+def first_handoff_date(rot: RotationSpec) -> date:
+    d = rot.start
+    if rot.handoff_weekday and rot.period != "daily":
+        want = WEEKDAYS.index(rot.handoff_weekday)
+        d = d + timedelta(days=(want - d.weekday()) % 7)
+    return d
+
+
+def handoff_instant(rot: RotationSpec, n: int) -> datetime:
+    """The UTC instant of handoff number ``n`` (0 = the rotation's first)."""
+    zone = ZoneInfo(rot.zone)
+    local_date = first_handoff_date(rot) + timedelta(days=PERIOD_DAYS[rot.period] * n)
+    hh, mm = (int(x) for x in rot.handoff_time.split(":"))
+    # fold=0: a repeated time means its first occurrence; a time in a gap is read with
+    # the offset before the gap, i.e. it lands the gap's length later on the wall clock.
+    local = datetime.combine(local_date, time(hh, mm), tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def shift_index(rot: RotationSpec, at: datetime) -> int:
+    """Number of the shift running at ``at`` (negative before the rotation starts)."""
+    t0 = handoff_instant(rot, 0)
+    days = PERIOD_DAYS[rot.period]
+    n = int((at - t0) // timedelta(days=days))
+    while handoff_instant(rot, n) > at:
+        n -= 1
+    while handoff_instant(rot, n + 1) <= at:
+        n += 1
+    return n
+
+
+def shift(rot: RotationSpec, n: int) -> Shift:
+    person = rot.members[(n + rot.offset) % len(rot.members)]
+    return Shift(rot.id, rot.kind, person, handoff_instant(rot, n), handoff_instant(rot, n + 1), n)
+
+
+def shift_at(rot: RotationSpec, at: datetime) -> Shift | None:
+    n = shift_index(rot, at)
+    return shift(rot, n) if n >= 0 else None
+
+
+def next_handoffs(rot: RotationSpec, at: datetime, count: int = 3) -> list[Shift]:
+    n = max(shift_index(rot, at) + 1, 0)
+    return [shift(rot, n + i) for i in range(count)]

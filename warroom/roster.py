@@ -1,0 +1,138 @@
+"""The team as data: ``roster.yaml`` beside the policy files.
+
+People (name, handle, team, time zone, contact methods as apprise URLs), the
+rotations (members in order, zone, local start, calendar period, handoff weekday
+and time) and who fills the escalation targets the policy names.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from warroom.errors import BadInput, PolicyError
+
+Method = Literal["push", "phone", "sms", "email", "chat"]
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+ROSTER_FILE = "roster.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _zone(v: str) -> str:
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {v!r}; use an IANA name like Europe/London") from None
+    return v
+
+
+class PersonSpec(_Strict):
+    name: str = Field(min_length=1, max_length=80)
+    handle: str | None = None
+    team: str | None = None
+    tz: str = "UTC"
+    contacts: dict[Method, str] = Field(default_factory=dict)
+
+    _z = field_validator("tz")(classmethod(lambda cls, v: _zone(v)))
+
+
+class RotationSpec(_Strict):
+    id: str
+    name: str
+    kind: Literal["primary", "secondary"] = "primary"
+    zone: str
+    start: date  # the local date of the first handoff
+    period: Literal["daily", "weekly", "biweekly"] = "weekly"
+    handoff_weekday: (
+        Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        | None
+    ) = None
+    handoff_time: str = "10:00"
+    offset: int = Field(default=0, ge=0)  # the secondary runs `offset` shifts ahead
+    members: list[str] = Field(min_length=1)
+
+    _z = field_validator("zone")(classmethod(lambda cls, v: _zone(v)))
+
+    @field_validator("handoff_time")
+    @classmethod
+    def _t(cls, v: str) -> str:
+        if not _HHMM.match(v):
+            raise ValueError(f"expected a local time as HH:MM, got {v!r}")
+        return v
+
+
+class Roster(_Strict):
+    people: list[PersonSpec] = Field(default_factory=list)
+    rotations: list[RotationSpec] = Field(default_factory=list)
+    targets: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _lists(cls, v: object) -> object:
+        if isinstance(v, dict):
+            return {k: [x] if isinstance(x, str) else x for k, x in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _names_exist(self) -> Roster:
+        names = {p.name for p in self.people}
+        if len(names) != len(self.people):
+            raise ValueError("people: a name is used twice")
+        for r in self.rotations:
+            for m in r.members:
+                if m not in names:
+                    raise ValueError(f"rotation {r.id!r} names {m!r}, who is not in people")
+        for target, who in self.targets.items():
+            for m in who:
+                if m not in names:
+                    raise ValueError(f"targets.{target} names {m!r}, who is not in people")
+        return self
+
+    def person(self, name: str) -> PersonSpec | None:
+        key = name.strip().casefold()
+        return next((p for p in self.people if p.name.casefold() == key), None)
+
+    def rotation(self, kind: str) -> RotationSpec | None:
+        return next((r for r in self.rotations if r.kind == kind), None)
+
+
+def roster_path(policies_dir: str | Path) -> Path:
+    return Path(policies_dir) / ROSTER_FILE
+
+
+def load_roster(policies_dir: str | Path) -> Roster | None:
+    """The roster beside the policies, or None when there is none (a fresh install)."""
+    path = roster_path(policies_dir)
+    if not path.exists():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path}: expected a mapping with people, rotations and targets.")
+    try:
+        return Roster.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        raise PolicyError(f"{path}: at {where}: {e['msg'].removeprefix('Value error, ')}.") from None
+
+
+def require_roster(policies_dir: str | Path) -> Roster:
+    roster = load_roster(policies_dir)
+    if roster is None:
+        raise BadInput(
+            f"there is no roster yet: create {roster_path(policies_dir)} with your people and "
+            "rotations (see data/roster.yaml for a complete example, or try `warroom demo`)."
+        )
+    return roster
