@@ -21,8 +21,7 @@ from platformdirs import user_data_dir
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from warroom.clock import Clock, SystemClock
 from warroom.errors import BadInput, StoreError
@@ -177,12 +176,12 @@ class Store:
     async def change_mark(self) -> int:
         """The newest change-feed id: cheap enough to poll several times a second."""
         async with self.read() as s:
-            return int((await s.exec(select(func.max(Change.id)))).one()[0] or 0)  # type: ignore[call-overload]
+            return int((await s.execute(select(func.max(Change.id)))).scalar() or 0)
 
     async def changes_since(self, mark: int) -> list[Change]:
         async with self.read() as s:
             q = select(Change).where(Change.id > mark).order_by(Change.id)  # type: ignore[arg-type]
-            return list((await s.exec(q)).scalars())  # type: ignore[call-overload]
+            return list((await s.execute(q)).scalars())
 
 
 def record_change(session: AsyncSession, incident_id: int | None, kind: str, at: datetime) -> None:
