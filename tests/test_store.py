@@ -76,22 +76,36 @@ async def test_every_table_round_trips(store: Store) -> None:
                 SeverityChange(incident_id=n, at=T0, to_severity=1, by="alice"),
                 RoleAssignment(incident_id=n, role="ic", person="alice", at=T0, by="alice"),
                 TimelineEntry(
-                    incident_id=n, seq=1, at=T0, recorded_at=T0, author="a", text="x\x1b[31m",
-                    prev_hash="0" * 64, hash="1" * 64,
+                    incident_id=n,
+                    seq=1,
+                    at=T0,
+                    recorded_at=T0,
+                    author="a",
+                    text="x\x1b[31m",
+                    prev_hash="0" * 64,
+                    hash="1" * 64,
                 ),
                 ChecklistItem(incident_id=n, phase="declare", position=0, text="do it"),
                 ActionItem(
                     incident_id=n, title="fix", created_by="a", created_at=T0, due=date(2026, 4, 1)
                 ),
-                Delivery(firing_id=fire.id, incident_id=n, person="bob", method="sms", created_at=T0),
+                Delivery(
+                    firing_id=fire.id, incident_id=n, person="bob", method="sms", created_at=T0
+                ),
                 StatusUpdate(incident_id=n, at=T0, audience="internal", text="hi", author="a"),
                 Person(name="bob", tz="Europe/London", contacts={"sms": "json://x"}),
                 OncallOverride(
-                    rotation="p", person="bob", starts_at=T0, ends_at=T0 + timedelta(days=1),
-                    arranged_by="a", created_at=T0,
+                    rotation="p",
+                    person="bob",
+                    starts_at=T0,
+                    ends_at=T0 + timedelta(days=1),
+                    arranged_by="a",
+                    created_at=T0,
                 ),
                 Handoff(rotation="p", at=T0, notes="watch the queue"),
-                Postmortem(incident_id=n, sections={"root_cause": "x"}, created_at=T0, updated_at=T0),
+                Postmortem(
+                    incident_id=n, sections={"root_cause": "x"}, created_at=T0, updated_at=T0
+                ),
             ]
         )
         record_change(s, n, "test", T0)
@@ -100,8 +114,17 @@ async def test_every_table_round_trips(store: Store) -> None:
     n = await store.transaction(work)
     async with store.read() as s:
         for model in (
-            SeverityChange, RoleAssignment, TimelineEntry, ChecklistItem, ActionItem, Delivery,
-            StatusUpdate, OncallOverride, Postmortem, EscalationFiring, Change,
+            SeverityChange,
+            RoleAssignment,
+            TimelineEntry,
+            ChecklistItem,
+            ActionItem,
+            Delivery,
+            StatusUpdate,
+            OncallOverride,
+            Postmortem,
+            EscalationFiring,
+            Change,
         ):
             rows = (await s.execute(select(model))).scalars().all()
             assert len(rows) == 1, model

@@ -36,5 +36,5 @@ def minutes(value: float | None) -> str:
         return "unknown"
     if value < 60:
         return f"{value:g} min"
-    h, m = divmod(int(round(value)), 60)
+    h, m = divmod(round(value), 60)
     return f"{h} h {m:02d} min"

@@ -6,6 +6,7 @@ was expected, in one paragraph.
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 from typing import Any
@@ -59,16 +60,36 @@ def _where(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top level)"
 
 
-def _explain(file: Path, err: ValidationError) -> str:
-    first = err.errors()[0]
+def _explain(file: Path, err: ValidationError, model: type[BaseModel]) -> str:
+    errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
     path = _where(first["loc"])
     kind = first["type"]
     msg = _EXPECT.get(kind) or first["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        known = _known_keys(model, first["loc"][:-1])
+        close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
+        if close:
+            msg += f"; did you mean {close[0]!r}"
     if kind not in _EXPECT and "input" in first and not isinstance(first["input"], dict | list):
         msg = f"{msg} (got {first['input']!r})"
     more = len(err.errors()) - 1
     tail = f" ({more} more problem{'s' if more != 1 else ''} in this file.)" if more else ""
     return f"{file}: at {path}: {msg}.{tail}"
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys a model accepts at ``loc`` (best effort, for "did you mean")."""
+    current: Any = model
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if fields is None or part not in fields:
+            return []
+        ann = fields[part].annotation
+        current = next(
+            (a for a in getattr(ann, "__args__", (ann,)) if hasattr(a, "model_fields")), None
+        )
+    return list(getattr(current, "model_fields", {}))
 
 
 def load_file(path: Path, model: type[BaseModel]) -> BaseModel:
@@ -92,7 +113,7 @@ def load_file(path: Path, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise PolicyError(_explain(path, exc)) from None
+        raise PolicyError(_explain(path, exc, model)) from None
 
 
 def _cross_checks(directory: Path, p: Policies) -> None:
