@@ -37,7 +37,7 @@ async def test_processes_append_concurrently(
         for i in range(processes)
     ]
     for p in procs:
-        out, err = p.communicate(timeout=600)
+        _, err = p.communicate(timeout=600)
         assert p.returncode == 0, err
         assert "locked" not in err
     async with store.read() as s:

@@ -113,7 +113,7 @@ def test_broken_file_is_named_with_key_and_expectation(
 
 def test_missing_file(pdir: Path) -> None:
     (pdir / "metrics.yaml").unlink()
-    with pytest.raises(PolicyError, match="metrics.yaml: the policy file is missing"):
+    with pytest.raises(PolicyError, match=r"metrics\.yaml: the policy file is missing"):
         load_policies(pdir)
 
 
