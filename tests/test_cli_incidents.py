@@ -160,3 +160,27 @@ def test_verify_detects_tampering(wr: Warroom) -> None:
     con.close()
     r = wr("verify", "INC-1")
     assert r.exit_code == 1 and "altered" in r.stdout
+
+
+def test_locked_database_gives_a_message_and_loses_nothing(
+    wr: Warroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    import warroom.store
+
+    wr("declare", "--sev", "2", "--title", "base")
+    monkeypatch.setattr(warroom.store, "BUSY_TIMEOUT_MS", 100)
+    holder = sqlite3.connect(wr.db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        r = wr("log", "INC-1", "typed while locked")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert r.exit_code == 1
+    assert "locked" in r.stderr and "nothing was changed" in r.stderr
+    assert "Traceback" not in r.output
+    assert wr("log", "INC-1", "typed after").exit_code == 0
+    texts = [e["text"] for e in wr.json("show", "INC-1")["timeline"]]
+    assert "typed after" in texts and "typed while locked" not in texts

@@ -9,6 +9,7 @@ change-feed row in its own transaction (see :func:`record_change`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,7 +29,7 @@ from warroom.errors import BadInput, StoreError
 from warroom.models import Change
 
 T = TypeVar("T")
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = int(os.environ.get("WARROOM_BUSY_TIMEOUT_MS", "30000"))
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -92,7 +93,7 @@ def _explain_db_error(url: str, exc: BaseException) -> StoreError:
     if "locked" in text or "busy" in text:
         return StoreError(
             f"the database {where} stayed locked by another process for "
-            f"{BUSY_TIMEOUT_MS // 1000} s; nothing was changed, try again."
+            f"{BUSY_TIMEOUT_MS / 1000:g} s; nothing was changed, try again."
         )
     if "readonly" in text or "read-only" in text:
         return StoreError(f"the database {where} is read-only; nothing was changed.")
@@ -123,8 +124,11 @@ class Store:
             engine = create_async_engine(url, pool_pre_ping=True)
         store = cls(engine, url, clock or SystemClock())
         try:
-            async with store._write_engine.begin() as conn:
-                await conn.run_sync(_migrate)
+            async with engine.connect() as conn:
+                current = await conn.run_sync(_current_revision)
+            if current != _head():
+                async with store._write_engine.begin() as conn:
+                    await conn.run_sync(_migrate)
         except (OperationalError, DBAPIError, sqlite3.DatabaseError, OSError) as exc:
             await engine.dispose()
             raise _explain_db_error(url, exc) from None
@@ -206,18 +210,37 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def _migrate(conn: Connection) -> None:
-    from alembic import command
+def _config() -> Any:
     from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from alembic.util.exc import CommandError
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+@functools.cache
+def _head() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def _current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _migrate(conn: Connection) -> None:
+    """Bring the schema to the head revision (inside the caller's write transaction)."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    cfg = _config()
     script = ScriptDirectory.from_config(cfg)
     head = script.get_current_head()
-    current = MigrationContext.configure(conn).get_current_revision()
+    current = _current_revision(conn)
     if current == head:
         return
     if current is not None:
