@@ -1,4 +1,4 @@
-"""The Textual App that wires the console's screens (skeleton; the console owner fills it in).
+"""The Textual App that wires the console's screens.
 
 Contract other screens rely on:
 - ``app.store`` (warroom.store.Store, opened before the first screen is shown),
@@ -6,27 +6,74 @@ Contract other screens rely on:
   (warroom.commands.Commands acting as ``app.actor``), ``app.roster`` (or None).
 - The App polls the change feed about four times a second and sends
   ``screens.messages.DataChanged`` to every screen on the stack.
+- With ``escalations=True`` the App runs the escalation engine
+  (``warroom.escalation.EscalationLoop``) about once a second, like ``warroom watch``:
+  every open console fires due steps, each exactly once across processes.
+- ``app.open_incident(incident_id)`` opens the war room of an incident;
+  ``app.action_declare()`` opens the declare modal (``d`` anywhere).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, tzinfo
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import ModalScreen, Screen
 
+from screens.declare import Declared, DeclareScreen
+from screens.help import HelpScreen
+from screens.home import HomeScreen
+from screens.messages import DataChanged
+from screens.palette import WarroomCommands
 from warroom.clock import Clock
 from warroom.commands import Commands
+from warroom.errors import WarroomError
+from warroom.escalation.loop import EscalationLoop
+from warroom.notify import Sender
 from warroom.policy import Policies
 from warroom.roster import Roster, load_roster
 from warroom.store import Store
 
+POLL_SECONDS = 0.25
+ESCALATION_SECONDS = 1.0
+CLOSE_WAIT_SECONDS = 2.0
+FULL_RELOAD_AFTER = 500  # more changes than this at once: tell screens "everything changed"
+# App actions that push a screen: switched off while a dialog (modal) is open.
+SCREEN_ACTIONS = frozenset({"declare", "help", "handoff", "action_items"})
+
 
 class WarroomApp(App[None]):
     TITLE = "warroom"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {WarroomCommands}
+    MODES = {"home": HomeScreen}
+    DEFAULT_MODE = "home"
+    BINDINGS = [
+        Binding("d", "declare", "Declare", id="declare", tooltip="Declare a new incident"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        Binding("h", "handoff", "Handoff", id="handoff", tooltip="The on-call handoff review"),
+        Binding("a", "action_items", "Action items", id="action_items", tooltip="Overdue first"),
+        Binding("escape", "leave", "Back", id="back", show=False),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", id="theme", show=False),
+        Binding("ctrl+q", "quit", "Quit warroom", id="quit-anywhere", show=False, priority=True),
+    ]
 
     def __init__(
-        self, db_url: str, policies: Policies, clock: Clock, actor: str, tz: tzinfo
+        self,
+        db_url: str,
+        policies: Policies,
+        clock: Clock,
+        actor: str,
+        tz: tzinfo,
+        *,
+        roster: Roster | None = None,
+        escalations: bool = False,
+        sender: Sender | None = None,
     ) -> None:
         super().__init__()
         self.db_url = db_url
@@ -34,21 +81,197 @@ class WarroomApp(App[None]):
         self.clock = clock
         self.actor = actor
         self.tz = tz
-        self.roster: Roster | None = load_roster(policies.directory)
+        self.roster: Roster | None = roster or load_roster(policies.directory)
         self.store: Store
         self.commands: Commands
+        self.startup_error: WarroomError | None = None
+        self.sub_title = f"acting as {actor}"
+        self._mark = 0
+        self._polling = False
+        self._poll_failed = False
+        self._closing = False
+        self._run_escalations = escalations
+        self._sender = sender
+        self.escalation: EscalationLoop | None = None
+        self._escalating = False
+        self._escalation_error: str | None = None
+
+    # --- life cycle ------------------------------------------------------------------
 
     async def on_load(self) -> None:
-        self.store = await Store.open(self.db_url, self.clock)
+        try:
+            self.store = await Store.open(self.db_url, self.clock)
+        except WarroomError as err:
+            self.startup_error = err  # the CLI prints it after the app returns
+            self.exit(return_code=err.exit_code)
+            return
         self.commands = Commands(self.store, self.policies, self.actor, self.tz)
+        self._mark = await self.store.change_mark()
+
+    def on_mount(self) -> None:
+        self.set_interval(POLL_SECONDS, self._poll_tick, name="change-feed")
+        if self._run_escalations and self.startup_error is None:
+            self.escalation = EscalationLoop(
+                self.store, self.policies, self.roster, self.clock, sender=self._sender
+            )
+            self.set_interval(ESCALATION_SECONDS, self._escalation_tick, name="escalation")
 
     async def on_unmount(self) -> None:
+        if self.startup_error is not None:
+            return
+        self._closing = True
+        # Let reads in flight finish before the engine goes (a query cancelled half-way
+        # leaves the connection pool complaining on the way out).
+        if self.escalation is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.escalation.drain(), CLOSE_WAIT_SECONDS)
+        running = [w for w in self.workers if w.is_running]
+        if running:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*(w.wait() for w in running), return_exceptions=True),
+                    CLOSE_WAIT_SECONDS,
+                )
         await self.store.close()
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("warroom", id="welcome")
-        yield Footer()
+    # --- the change feed -------------------------------------------------------------
+
+    def _poll_tick(self) -> None:
+        if not self._polling and not self._closing:
+            self._polling = True
+            self._poll()
+
+    @work(group="change-feed", exit_on_error=False)
+    async def _poll(self) -> None:
+        try:
+            await self.check_changes()
+            if self._poll_failed:
+                self._poll_failed = False
+                self.notify("Back in contact with the database.", markup=False)
+        except Exception as exc:  # the console keeps running and keeps trying
+            if not self._poll_failed:
+                self._poll_failed = True
+                why = (
+                    exc.message if isinstance(exc, WarroomError) else f"{type(exc).__name__}: {exc}"
+                )
+                self.notify(
+                    f"Cannot read the database: {why} Retrying.", severity="error", markup=False
+                )
+        finally:
+            self._polling = False
+
+    async def check_changes(self) -> bool:
+        """Read the change feed once; tell every screen on the stack what moved."""
+        mark = await self.store.change_mark()
+        if mark == self._mark:
+            return False
+        ids: frozenset[int | None]
+        if mark < self._mark or mark - self._mark > FULL_RELOAD_AFTER:
+            ids = frozenset({None})
+        else:
+            ids = frozenset(c.incident_id for c in await self.store.changes_since(self._mark))
+        self._mark = mark
+        for screen in self.screen_stack:
+            screen.post_message(DataChanged(ids, mark))
+        return True
+
+    # --- the escalation engine --------------------------------------------------------
+
+    def _escalation_tick(self) -> None:
+        if self.escalation is not None and not self._escalating and not self._closing:
+            self._escalating = True
+            self._escalate()
+
+    @work(group="escalation", exit_on_error=False)
+    async def _escalate(self) -> None:
+        """One cheap engine pass; sends run in the background inside the loop."""
+        assert self.escalation is not None
+        try:
+            report = await self.escalation.tick()
+        finally:
+            self._escalating = False
+        for fired in report.fired:
+            self.notify(fired.text, title=f"Escalation {fired.ref}", markup=False)
+        if report.error and report.error != self._escalation_error:
+            self.notify(
+                f"Escalation engine: {report.error} (it keeps running).",
+                severity="error",
+                markup=False,
+            )
+        self._escalation_error = report.error
+        await self.check_changes()
+
+    # --- actions ---------------------------------------------------------------------
+
+    def _working_screen(self) -> Screen[object]:
+        """The screen the user works on: the top one, not counting the command palette."""
+        stack = [s for s in self.screen_stack if not isinstance(s, CommandPalette)]
+        return stack[-1] if stack else self.screen
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        screen = self._working_screen()
+        if action in SCREEN_ACTIONS and isinstance(screen, ModalScreen):
+            return False  # no screen opens on top of a dialog
+        return not (action == "leave" and screen is self.screen_stack[0])
+
+    def action_declare(self) -> None:
+        if isinstance(self.screen, ModalScreen):
+            return
+        self.push_screen(DeclareScreen(), self._declared)
+
+    def _declared(self, result: Declared | None) -> None:
+        if result is None:
+            return
+        self.notify(
+            f"Declared {result.ref} SEV{result.severity}: {result.title}",
+            title="Incident declared",
+            markup=False,
+        )
+        if result.war_room:
+            self.open_incident(result.incident_id)
+
+    def open_incident(self, incident_id: int) -> None:
+        """Push the war-room screen of one incident."""
+        try:
+            from screens.war_room import WarRoomScreen
+        except ModuleNotFoundError as exc:
+            if exc.name != "screens.war_room":
+                raise
+            self.notify("The war-room screen is not installed yet.", severity="warning")
+            return
+        self.push_screen(WarRoomScreen(incident_id))
+
+    def action_handoff(self) -> None:
+        """Open the on-call handoff review (screens/handoff.py)."""
+        from screens.handoff import HandoffScreen
+
+        if not isinstance(self.screen, ModalScreen | HandoffScreen):
+            self.push_screen(HandoffScreen())
+
+    def action_action_items(self) -> None:
+        """All incidents' action items, overdue first; Enter opens a post-mortem."""
+        from screens.action_items import ActionItemsScreen
+
+        if not isinstance(self.screen, ModalScreen | ActionItemsScreen):
+            self.push_screen(ActionItemsScreen())
+
+    def open_postmortem(self, incident_id: int) -> None:
+        """Push the post-mortem screen of one incident (screens/postmortem.py)."""
+        from screens.postmortem import PostmortemScreen
+
+        self.push_screen(PostmortemScreen(incident_id))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_leave(self) -> None:
+        """Escape: leave the current modal or screen, never the home screen."""
+        if len(self.screen_stack) > 1:
+            self.screen.dismiss(None)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
 
 def make_app(
@@ -58,5 +281,19 @@ def make_app(
     *,
     actor: str = "tester",
     tz: tzinfo | None = None,
+    roster: Roster | None = None,
+    escalations: bool = False,
+    sender: Sender | None = None,
 ) -> WarroomApp:
-    return WarroomApp(db_url, policies, clock, actor, tz or UTC)
+    """The console. Tests leave ``escalations`` off unless they test paging; the
+    ``warroom`` command turns it on (``sender`` None: real apprise delivery)."""
+    return WarroomApp(
+        db_url,
+        policies,
+        clock,
+        actor,
+        tz or UTC,
+        roster=roster,
+        escalations=escalations,
+        sender=sender,
+    )

@@ -166,7 +166,10 @@ class Delivery(SQLModel, table=True):
     """One notification to one person by one method, with its attempts."""
 
     __tablename__ = "delivery"
-    __table_args__ = (UniqueConstraint("firing_id", "person", "method", name="uq_delivery_once"),)
+    __table_args__ = (
+        UniqueConstraint("firing_id", "person", "method", name="uq_delivery_once"),
+        Index("ix_delivery_status_next", "status", "next_attempt_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     firing_id: int | None = Field(default=None, foreign_key="escalation_firing.id", index=True)
@@ -179,6 +182,7 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime | None = _ts()
     sent_at: datetime | None = _ts()
     created_at: datetime = _ts_required()
+    claimed_by: str | None = Field(default=None, max_length=64)  # the sender's lease token
 
 
 class StatusUpdate(SQLModel, table=True):
@@ -218,6 +222,10 @@ class OncallOverride(SQLModel, table=True):
     kind: str = Field(default="cover", max_length=16)  # cover, swap
     arranged_by: str
     created_at: datetime = _ts_required()
+    reason: str | None = None
+    pair: str | None = Field(default=None, max_length=40)  # both halves of a swap share it
+    cancelled_at: datetime | None = _ts()
+    cancelled_by: str | None = None
 
 
 class Handoff(SQLModel, table=True):

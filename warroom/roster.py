@@ -53,8 +53,7 @@ class RotationSpec(_Strict):
     start: date  # the local date of the first handoff
     period: Literal["daily", "weekly", "biweekly"] = "weekly"
     handoff_weekday: (
-        Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-        | None
+        Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None
     ) = None
     handoff_time: str = "10:00"
     offset: int = Field(default=0, ge=0)  # the secondary runs `offset` shifts ahead
@@ -85,8 +84,12 @@ class Roster(_Strict):
     @model_validator(mode="after")
     def _names_exist(self) -> Roster:
         names = {p.name for p in self.people}
-        if len(names) != len(self.people):
+        if len({n.casefold() for n in names}) != len(self.people):
             raise ValueError("people: a name is used twice")
+        ids = [r.id for r in self.rotations]
+        for rid in ids:
+            if ids.count(rid) > 1:
+                raise ValueError(f"rotations: the id {rid!r} is used twice")
         for r in self.rotations:
             for m in r.members:
                 if m not in names:
@@ -98,11 +101,22 @@ class Roster(_Strict):
         return self
 
     def person(self, name: str) -> PersonSpec | None:
+        """The person called ``name`` (or with that handle), ignoring case."""
         key = name.strip().casefold()
-        return next((p for p in self.people if p.name.casefold() == key), None)
+        found = next((p for p in self.people if p.name.casefold() == key), None)
+        if found is None and key:
+            bare = key.removeprefix("@")
+            found = next(
+                (p for p in self.people if (p.handle or "").casefold().removeprefix("@") == bare),
+                None,
+            )
+        return found
 
     def rotation(self, kind: str) -> RotationSpec | None:
-        return next((r for r in self.rotations if r.kind == kind), None)
+        """The first rotation of ``kind`` (primary, secondary), or the one with that id."""
+        return next((r for r in self.rotations if r.kind == kind), None) or next(
+            (r for r in self.rotations if r.id == kind), None
+        )
 
 
 def roster_path(policies_dir: str | Path) -> Path:
@@ -125,7 +139,8 @@ def load_roster(policies_dir: str | Path) -> Roster | None:
     except ValidationError as exc:
         e = exc.errors()[0]
         where = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        raise PolicyError(f"{path}: at {where}: {e['msg'].removeprefix('Value error, ')}.") from None
+        msg = e["msg"].removeprefix("Value error, ")
+        raise PolicyError(f"{path}: at {where}: {msg}.") from None
 
 
 def require_roster(policies_dir: str | Path) -> Roster:

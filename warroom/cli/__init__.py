@@ -16,6 +16,16 @@ def main() -> None:
 
 
 # Each module registers its verbs on ``cli`` when imported.
-from warroom.cli import console, incidents, policies_cmd  # noqa: E402, F401
+from warroom.cli import (  # noqa: E402, F401
+    actions_cmd,
+    console,
+    demo_cmd,
+    escalation_cmd,
+    handoff_cmd,
+    incidents,
+    oncall_cmd,
+    policies_cmd,
+    postmortem_cmd,
+)
 
 __all__ = ["cli", "click", "global_options", "main"]

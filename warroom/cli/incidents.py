@@ -11,6 +11,7 @@ from warroom.cli.output import fields, local, minutes, table
 from warroom.cli.root import cli
 from warroom.errors import BadInput
 from warroom.models import Incident, TimelineEntry
+from warroom.postmortem.overview import postmortem_list_note
 from warroom.queries import durations, incident_summary, list_incidents, load_view
 from warroom.refs import parse_ref
 from warroom.text import has_control, printable
@@ -207,8 +208,11 @@ def list_cmd(ctx: CliContext, show_all: bool, as_json: bool) -> None:
         if as_json:
             emit_json([incident_summary(r.incident, r.roles) for r in rows])
             return
+        pm_note = await postmortem_list_note(env.store, env.policies, env.tz)
         if not rows:
             click.echo("No open incidents." if not show_all else "No incidents.")
+            if pm_note:
+                click.echo(pm_note)
             return
         now = env.store.clock.now()
         out = []
@@ -228,6 +232,8 @@ def list_cmd(ctx: CliContext, show_all: bool, as_json: bool) -> None:
                 )
             )
         click.echo(table(["REF", "SEV", "STATUS", "PHASE", "IC", "DECLARED", "AGE", "TITLE"], out))
+        if pm_note:
+            click.echo(pm_note)
 
     run(ctx, work)
 

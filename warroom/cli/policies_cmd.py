@@ -6,7 +6,10 @@ import click
 
 from warroom.cli.context import CliContext, guard
 from warroom.cli.root import cli
+from warroom.errors import PolicyError
+from warroom.escalation.roster_check import check_roster
 from warroom.policy import load_policies
+from warroom.roster import roster_path
 
 
 @cli.group()
@@ -25,5 +28,19 @@ def check(ctx: CliContext, directory: str | None) -> None:
         levels = ", ".join(f"{k} {v.name}" for k, v in p.severity.levels.items())
         steps = sum(len(v) for v in p.escalation.time_based.values())
         click.echo(f"{p.directory}: ok ({levels}; {steps} escalation steps)")
+        roster, problems = check_roster(p)
+        path = roster_path(p.directory)
+        if problems:
+            for problem in problems:
+                click.echo(f"warroom: {problem}", err=True)
+            n = len(problems)
+            raise PolicyError(f"{n} problem{'s' if n != 1 else ''} with the roster (listed above).")
+        if roster is None:
+            click.echo(f"{path}: none yet (paging needs one; see data/roster.yaml for an example)")
+        else:
+            click.echo(
+                f"{path}: ok ({len(roster.people)} people, {len(roster.rotations)} rotations, "
+                f"{len(roster.targets)} targets)"
+            )
 
     guard(go)

@@ -4,9 +4,11 @@ A rotation stores its zone, the local date of its first handoff, a calendar
 period and a local handoff time; never a length in seconds. So the handoff stays
 at 10:00 local across daylight-saving changes.
 
-DST rule: a handoff time that falls in a gap (clocks jump forward) happens at the
-same wall-clock reading shifted forward by the gap (02:30 becomes 03:30); one
-that falls in a repeated hour happens at its first occurrence.
+DST rule (the one written rule, also in policies/oncall.yaml): a handoff time that
+falls in a gap (clocks jump forward) happens at the same wall-clock reading shifted
+forward by the gap's length (02:30 becomes 03:30); one that falls in a repeated hour
+happens at its first occurrence. This is how RFC 5545 (iCalendar) reads such local
+times too, so calendar applications agree with ``warroom oncall``.
 """
 
 from __future__ import annotations
@@ -75,3 +77,16 @@ def shift_at(rot: RotationSpec, at: datetime) -> Shift | None:
 def next_handoffs(rot: RotationSpec, at: datetime, count: int = 3) -> list[Shift]:
     n = max(shift_index(rot, at) + 1, 0)
     return [shift(rot, n + i) for i in range(count)]
+
+
+def shifts_between(rot: RotationSpec, start: datetime, end: datetime) -> list[Shift]:
+    """Every shift of ``rot`` that overlaps ``[start, end)`` (none before the first handoff)."""
+    n = max(shift_index(rot, start), 0)
+    out: list[Shift] = []
+    while True:
+        s = shift(rot, n)
+        if s.starts_at >= end:
+            return out
+        if s.ends_at > start:
+            out.append(s)
+        n += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,11 @@ def _cross_checks(directory: Path, p: Policies) -> None:
     for sev, steps in p.escalation.time_based.items():
         last: dict[str, float] = {}
         for i, step in enumerate(steps):
+            if re.fullmatch(r"sev\d-page", step.id):
+                raise PolicyError(
+                    f"{esc}: at time_based.{sev}.{i}.id: {step.id!r} is reserved for the page "
+                    "at declaration (severity.yaml pages); choose another id."
+                )
             prev = last.get(step.condition)
             if prev is not None and step.after_minutes <= prev:
                 raise PolicyError(

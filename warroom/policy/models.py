@@ -56,6 +56,7 @@ class SeverityLevel(Strict):
     response_time_minutes: Minutes = Field(ge=0)
     update_every_minutes: Minutes = Field(gt=0)
     pages: list[Target] = Field(default_factory=list)
+    page_urgency: Literal["high", "low"] = "high"
     war_room: Literal["automatic", "offered", "none"] = "none"
     customer_communication: Literal["required", "optional", "none"] = "none"
     executive_notification: bool = False
@@ -216,6 +217,8 @@ class RestRule(Strict):
     night_start: str
     night_end: str
     late_start_hours: float = Field(ge=0)
+    # Entries by one person further apart than this are separate engagements.
+    idle_minutes: Minutes = Field(default=60, gt=0)
 
     _t = field_validator("night_start", "night_end")(classmethod(lambda cls, v: _hhmm(v)))
 
@@ -230,6 +233,8 @@ class Health(Strict):
 class HandoffRules(Strict):
     acknowledge_within_minutes: Minutes = Field(gt=0)
     notes_required: bool = True
+    # The review shows the coming handoff from this long before it (else the last one).
+    opens_minutes_before: Minutes = Field(default=720, ge=0)
 
 
 class Level(Strict):
@@ -375,3 +380,21 @@ class Policies(Strict):
 
     def level(self, severity: int) -> SeverityLevel:
         return self.severity.levels[f"SEV{severity}"]
+
+    def escalation_steps(self, severity: int) -> list[EscalationStep]:
+        """The steps of a severity: the page at declaration (severity.yaml ``pages``,
+        a ``no_ack`` step at minute 0 with id ``sevN-page``), then escalation.yaml's."""
+        level = self.level(severity)
+        steps = self.escalation.steps_for(severity)
+        if level.pages:
+            who = ", ".join(t.replace("_", " ") for t in level.pages)
+            first = EscalationStep(
+                id=f"sev{severity}-page",
+                condition="no_ack",
+                after_minutes=0,
+                action=f"Page {who}",
+                targets=list(level.pages),
+                urgency=level.page_urgency,
+            )
+            steps.insert(0, first)
+        return steps

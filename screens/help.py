@@ -1,0 +1,63 @@
+"""The help screen (``?``): every key of the screen you came from, and the global ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Static
+
+from screens.palette import collect_actions
+
+GENERAL = (
+    ("ctrl+p", "Command palette: every action and open incident by name"),
+    ("tab / shift+tab", "Move between fields and panes"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys, grouped: this screen first, then those that work everywhere."""
+
+    CSS_PATH = "help.tcss"
+    BINDINGS = [
+        Binding("escape,question_mark,q", "close", "Close help", id="help-close"),
+    ]
+
+    def __init__(self, target: Screen[Any]) -> None:
+        super().__init__()
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog") as dialog:
+            dialog.border_title = "Keys"
+            yield Static(
+                Text("Nothing needs a mouse; clicks work too.", style="italic"), id="help-intro"
+            )
+            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#help-keys", DataTable)
+        table.add_column("Key", key="key", width=16)
+        table.add_column("Action", key="action")
+        entries = collect_actions(self.app, self.target)
+        here = [e for e in entries if not e.everywhere]
+        everywhere = [e for e in entries if e.everywhere]
+        self._section(table, "On this screen", [(e.key, e.description) for e in here])
+        self._section(table, "Everywhere", [(e.key, e.description) for e in everywhere])
+        self._section(table, "Always", list(GENERAL))
+        table.focus()
+
+    def _section(self, table: DataTable[Any], title: str, rows: list[tuple[str, str]]) -> None:
+        if not rows:
+            return
+        table.add_row(Text(title, style="bold underline"), Text(""))
+        for key, description in rows:
+            table.add_row(Text(key, style="bold"), Text(description))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,293 @@
+"""The post-mortem of one incident: a field per section, a live Markdown preview.
+
+The facts (milestones, durations, roles, timeline, pages, action items) come from
+the store; people write the sections on the left and see the document on the right
+as they type. Blameless-language warnings show under the section they concern
+(never blocking). Ctrl+S saves, Ctrl+N / Ctrl+B move the status on / back, Ctrl+O exports the
+Markdown file, F8 shows the meeting agenda instead of the document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TextArea
+
+from screens.messages import DataChanged
+from warroom.errors import WarroomError
+from warroom.postmortem import load_document, move_status, render_markdown, save_sections
+from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
+from warroom.postmortem.blameless import check_text
+from warroom.postmortem.document import PostmortemDoc
+from warroom.postmortem.files import write_atomic
+from warroom.postmortem.markdown import inline
+from warroom.postmortem.process import MOVES
+from warroom.postmortem.sections import SECTIONS, STATUS_LABELS, prompt, title
+from warroom.refs import ref_for
+from widgets.markdown_preview import MarkdownPreview
+
+if TYPE_CHECKING:
+    from screens.app import WarroomApp
+
+NEXT = {"draft": "in_review", "in_review": "final"}
+PREVIOUS = {"in_review": "draft", "final": "in_review"}
+
+
+class PostmortemScreen(Screen[None]):
+    CSS_PATH = "postmortem.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="postmortem.back"),
+        Binding("ctrl+s", "save", "Save", id="postmortem.save"),
+        Binding("ctrl+n", "next_status", "Next status", id="postmortem.next_status"),
+        Binding("ctrl+b", "previous_status", "Status back", id="postmortem.previous_status"),
+        Binding("ctrl+o", "export", "Export .md", id="postmortem.export"),
+        Binding("f8", "toggle_agenda", "Agenda", id="postmortem.agenda"),
+        Binding("f9", "action_items", "Action items", id="postmortem.action_items"),
+    ]
+
+    def __init__(self, incident_id: int, *, export_dir: Path | None = None) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.ref = ref_for(incident_id)
+        self.export_dir = export_dir
+        self.doc: PostmortemDoc | None = None
+        self.show_agenda = False
+        self.last_export: Path | None = None
+        self._preview_busy = False
+        self._preview_again = False
+        self._shown: dict[str, str] = {}
+
+    @property
+    def wapp(self) -> WarroomApp:
+        return cast("WarroomApp", self.app)
+
+    # --- layout ----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"{self.ref} post-mortem: loading"), id="pm-header")
+        with Horizontal(id="pm-body"):
+            with VerticalScroll(id="pm-fields"):
+                for name in SECTIONS:
+                    yield Static(Content(title(name)), classes="pm-label", id=f"label-{name}")
+                    yield TextArea(
+                        id=f"section-{name}",
+                        classes="pm-section",
+                        soft_wrap=True,
+                        placeholder=prompt(name),
+                    )
+                    yield Static(Content(""), classes="pm-warnings", id=f"warn-{name}")
+            yield MarkdownPreview(id="pm-preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#pm-fields").border_title = "Sections"
+        self.query_one("#pm-preview").border_title = "Preview"
+        self.reload()
+
+    def area(self, name: str) -> TextArea:
+        return self.query_one(f"#section-{name}", TextArea)
+
+    # --- state -----------------------------------------------------------------------
+
+    def edits(self) -> dict[str, str]:
+        return {name: self.area(name).text for name in SECTIONS}
+
+    def dirty(self) -> dict[str, str]:
+        """Sections whose text differs from what is stored."""
+        if self.doc is None:
+            return {}
+        return {k: v for k, v in self.edits().items() if v != self.doc.sections.get(k, "")}
+
+    def current(self) -> PostmortemDoc | None:
+        return self.doc.with_sections(self.edits()) if self.doc else None
+
+    # --- loading ---------------------------------------------------------------------
+
+    @work(exclusive=True, group="postmortem-load", exit_on_error=False)
+    async def reload(self) -> None:
+        app = self.wapp
+        try:
+            doc = await load_document(app.store, app.policies, self.ref)
+        except WarroomError as err:
+            self.notify(err.message, title="Cannot load", severity="error", markup=False)
+            return
+        dirty = self.dirty()
+        old = self.doc
+        self.doc = doc
+        for name in SECTIONS:
+            area = self.area(name)
+            stored = doc.sections.get(name, "")
+            if name not in dirty and (old is None or area.text != stored):
+                area.load_text(stored)
+            area.read_only = doc.status == "final"
+        self._show()
+
+    def on_data_changed(self, event: DataChanged) -> None:
+        if event.touches(self.incident_id):
+            self.reload()
+
+    # --- showing ---------------------------------------------------------------------
+
+    def _show(self) -> None:
+        doc = self.current()
+        if doc is None:
+            return
+        now = self.wapp.clock.now()
+        inc = doc.view.incident
+        unsaved = len(self.dirty())
+        parts = [
+            f"{doc.ref}  SEV{inc.severity}  {inc.title}",
+            f"Post-mortem: {doc.status_label}",
+            doc.deadline.label(now, self.wapp.tz),
+        ]
+        if doc.missing:
+            parts.append(f"{len(doc.missing)} required section(s) empty")
+        if unsaved:
+            parts.append(f"{unsaved} unsaved")
+        self._set("pm-header", "  ·  ".join(parts))
+        for name in SECTIONS:
+            self._show_warnings(name, doc)
+        self.refresh_preview()
+        self.refresh_bindings()
+
+    def _show_warnings(self, name: str, doc: PostmortemDoc) -> None:
+        found = check_text(name, doc.sections.get(name, ""), doc.people)
+        self._set(f"warn-{name}", "\n".join(f"⚠ {w.message}" for w in found))
+        self.query_one(f"#warn-{name}").set_class(bool(found), "-shown")
+        required = name in doc.policies.postmortem.required_sections
+        self._set(f"label-{name}", title(name) + (" (required)" if required else ""))
+        self.query_one(f"#label-{name}").set_class(name in doc.missing, "-missing")
+
+    def _set(self, widget_id: str, text: str) -> None:
+        """Update a Static only when its text changes (each update re-lays out the screen)."""
+        if self._shown.get(widget_id) != text:
+            self._shown[widget_id] = text
+            self.query_one(f"#{widget_id}", Static).update(Content(text))
+
+    def preview_text(self) -> str:
+        doc = self.current()
+        if doc is None:
+            return ""
+        if self.show_agenda:
+            return agenda_markdown(meeting_agenda(doc), list(doc.policies.postmortem.principles))
+        try:
+            return render_markdown(doc)
+        except WarroomError as err:
+            return f"# The template cannot be rendered\n\n{inline(err.message)}\n"
+
+    def refresh_preview(self) -> None:
+        """Re-render the preview; typing while it renders coalesces into one more pass."""
+        if self._preview_busy:
+            self._preview_again = True
+            return
+        self._preview_busy = True
+        self._render_preview()
+
+    @work(group="postmortem-preview", exit_on_error=False)
+    async def _render_preview(self) -> None:
+        try:
+            while True:
+                self._preview_again = False
+                await self.query_one(MarkdownPreview).show(self.preview_text())
+                if not self._preview_again:
+                    return
+        finally:
+            self._preview_busy = False
+
+    @on(TextArea.Changed, ".pm-section")
+    def _edited(self, event: TextArea.Changed) -> None:
+        if self.doc is not None:
+            self._show()
+
+    # --- actions ---------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        status = self.doc.status if self.doc else None
+        if action == "next_status":
+            return status in NEXT
+        if action == "previous_status":
+            return status in PREVIOUS
+        if action == "save":
+            return status is not None and status != "final"
+        return True
+
+    def action_back(self) -> None:
+        if self.dirty():
+            self.notify(
+                "Unsaved sections were kept in this screen only; press Ctrl+S to save them.",
+                severity="warning",
+            )
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        self._save_and(None)
+
+    def action_next_status(self) -> None:
+        if self.doc and self.doc.status in NEXT:
+            self._save_and(NEXT[self.doc.status])
+
+    def action_previous_status(self) -> None:
+        if self.doc and self.doc.status in PREVIOUS:
+            self._save_and(PREVIOUS[self.doc.status])
+
+    def action_toggle_agenda(self) -> None:
+        self.show_agenda = not self.show_agenda
+        self.query_one("#pm-preview").border_title = (
+            "Meeting agenda" if self.show_agenda else "Preview"
+        )
+        self.refresh_preview()
+
+    def action_action_items(self) -> None:
+        from screens.action_items import ActionItemsScreen
+
+        self.app.push_screen(ActionItemsScreen(incident_id=self.incident_id))
+
+    def action_export(self) -> None:
+        self._export()
+
+    @work(exclusive=True, group="postmortem-save", exit_on_error=False)
+    async def _save_and(self, status: str | None) -> None:
+        app = self.wapp
+        try:
+            changes = self.dirty()
+            if changes:
+                await save_sections(app.commands, self.ref, changes)
+            if status is not None:
+                assert self.doc is not None
+                if status not in MOVES.get(self.doc.status, ()):
+                    return
+                pm = await move_status(app.commands, self.ref, status)
+                self.notify(f"{self.ref} post-mortem is now {STATUS_LABELS[pm.status]}.")
+            elif changes:
+                self.notify(f"Saved {len(changes)} section(s).", title=self.ref)
+            else:
+                self.notify("Nothing to save.", title=self.ref)
+        except WarroomError as err:
+            self.notify(err.message, title="Not saved", severity="error", markup=False)
+        self.reload()
+
+    @work(exclusive=True, group="postmortem-export", exit_on_error=False)
+    async def _export(self) -> None:
+        app = self.wapp
+        try:
+            changes = self.dirty()
+            if changes and self.doc is not None and self.doc.status != "final":
+                await save_sections(app.commands, self.ref, changes)
+            doc = await load_document(app.store, app.policies, self.ref)
+            text = render_markdown(doc)
+            folder = self.export_dir or Path.cwd()
+            path = folder / f"{self.ref.lower()}-postmortem.md"
+            self.last_export = await asyncio.to_thread(write_atomic, path, text)
+        except WarroomError as err:
+            self.notify(err.message, title="Not exported", severity="error", markup=False)
+            return
+        self.notify(f"Exported to {self.last_export}", title=self.ref, markup=False)
+        self.reload()

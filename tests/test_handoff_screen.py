@@ -1,0 +1,158 @@
+"""The handoff review screen, driven with Pilot: review, notes, acknowledgment."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static, TextArea
+
+from screens.app import WarroomApp, make_app
+from screens.handoff import HandoffScreen
+from tests.oncall_helpers import demo_roster, policies_with_roster, utc
+from warroom.clock import ManualClock
+from warroom.commands import Commands
+from warroom.models import Handoff
+from warroom.oncall.handoff import HandoffCommands
+from warroom.policy import Policies, load_policies
+from warroom.roster import Roster
+from warroom.store import Store
+
+NOW = utc(2026, 3, 9, 9, 40)  # 20 minutes before dave hands the pager to erin
+NOTES = "INC-1: rollback done, [bold]watch[/] the queue \x1b[31m"
+
+
+@pytest.fixture
+def pol_dir(tmp_path: Path, policies_dir: Path, data_dir: Path) -> Path:
+    return policies_with_roster(tmp_path, policies_dir, data_dir)
+
+
+async def seed(db: Path, clock: ManualClock, policies: Policies, roster: Roster) -> None:
+    async with await Store.open(db, clock) as store:
+        dave = Commands(store, policies, "dave", UTC)
+        await dave.declare("Checkout down", 1, ic="dave", at=utc(2026, 3, 9, 9))
+
+
+async def settle(app: WarroomApp, pilot: Pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_handoff(app: WarroomApp, pilot: Pilot) -> HandoffScreen:
+    screen = HandoffScreen()
+    with app._context():
+        await app.push_screen(screen)
+    await settle(app, pilot)
+    return screen
+
+
+def plain(app: WarroomApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def stored(db: Path) -> Handoff | None:
+    async with await Store.open(db, ManualClock(NOW)) as store, store.read() as s:
+        return (await s.execute(select(Handoff))).scalar_one_or_none()
+
+
+async def test_review_notes_and_acknowledgment_in_the_console(db_path: Path, pol_dir: Path) -> None:
+    policies = load_policies(pol_dir)
+    roster = demo_roster(pol_dir)
+    clock = ManualClock(NOW)
+    await seed(db_path, clock, policies, roster)
+    # The outgoing engineer (dave) writes notes from his console.
+    dave_app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="dave",
+                        roster=roster)  # fmt: skip
+    async with dave_app.run_test(size=(120, 40)) as pilot:
+        await open_handoff(dave_app, pilot)
+        head = plain(dave_app, "#handoff-head")
+        assert "dave -> erin" in head and "erin -> alice" in head
+        assert "NOTES MISSING" in head
+        table = dave_app.screen.query_one("#handoff-incidents", DataTable)
+        assert table.row_count == 1
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[0] == "INC-1" and row[3] == "dave" and "Checkout down" in row[6]
+        assert "Re-page the on-call engineer" in row[4]  # not acknowledged: the 15-min step
+        await pilot.press("e")
+        notes = dave_app.screen.query_one("#handoff-notes", TextArea)
+        assert notes.has_focus
+        notes.insert(NOTES)
+        await pilot.press("ctrl+s")
+        await settle(dave_app, pilot)
+        assert (await stored(db_path)).notes == NOTES  # type: ignore[union-attr]
+        # dave is the outgoing one: his acknowledgment is refused and nothing is recorded.
+        await pilot.press("escape")  # out of the editor
+        await pilot.press("a")
+        await settle(dave_app, pilot)
+        assert (await stored(db_path)).acknowledged_at is None  # type: ignore[union-attr]
+
+    # The incoming engineer (erin) reads them and acknowledges.
+    clock.set(utc(2026, 3, 9, 9, 55))
+    erin_app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="erin",
+                        roster=roster)  # fmt: skip
+    async with erin_app.run_test(size=(120, 40)) as pilot:
+        screen = await open_handoff(erin_app, pilot)
+        notes = screen.query_one("#handoff-notes", TextArea)
+        assert notes.text == NOTES  # markup and control characters kept as typed
+        assert "NOTES MISSING" not in plain(erin_app, "#handoff-head")
+        assert "Not acknowledged" in plain(erin_app, "#handoff-ack")
+        await pilot.press("a")
+        await settle(erin_app, pilot)
+        row = await stored(db_path)
+        assert row is not None
+        assert (row.acknowledged_by, row.acknowledged_at) == ("erin", utc(2026, 3, 9, 9, 55))
+        await settle(erin_app, pilot)
+        assert "Acknowledged by erin at Mon 09 Mar 09:55" in plain(erin_app, "#handoff-ack")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(erin_app.screen, HandoffScreen)
+
+
+async def test_late_acknowledgment_is_flagged_and_changes_elsewhere_show_up(
+    db_path: Path, pol_dir: Path
+) -> None:
+    policies = load_policies(pol_dir)
+    roster = demo_roster(pol_dir)
+    clock = ManualClock(utc(2026, 3, 9, 11, 30))  # 90 minutes after the handoff
+    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="erin", roster=roster)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_handoff(app, pilot)
+        assert "UNACKNOWLEDGED" in plain(app, "#handoff-head")
+        # Notes written from the CLI (another process) appear through the change feed.
+        async with await Store.open(db_path, clock) as store:
+            await HandoffCommands(store, policies, roster, "dave").save_notes("all quiet")
+        await app.check_changes()
+        await settle(app, pilot)
+        assert app.screen.query_one("#handoff-notes", TextArea).text == "all quiet"
+        # Unsaved edits block the acknowledgment and are not overwritten by a reload.
+        await pilot.press("e")
+        await pilot.press("x")
+        await pilot.press("escape", "a")
+        await settle(app, pilot)
+        assert (await stored(db_path)).acknowledged_at is None  # type: ignore[union-attr]
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.screen.query_one("#handoff-notes", TextArea).text == "xall quiet"
+
+
+def test_bindings_have_ids_and_descriptions() -> None:
+    for b in HandoffScreen.BINDINGS:
+        assert b.id and b.description  # type: ignore[union-attr]
+
+
+async def test_h_opens_the_handoff_review_from_home(db_path: Path, pol_dir: Path) -> None:
+    policies = load_policies(pol_dir)
+    app = make_app(
+        f"sqlite+aiosqlite:///{db_path}", policies, ManualClock(NOW), roster=demo_roster(pol_dir)
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HandoffScreen)
+        assert "dave -> erin" in plain(app, "#handoff-head")

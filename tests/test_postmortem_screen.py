@@ -1,0 +1,141 @@
+"""The post-mortem screen and the action items view, driven with Pilot."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static, TextArea
+
+from screens.action_items import ActionItemsScreen
+from screens.app import WarroomApp, make_app
+from screens.postmortem import PostmortemScreen
+from tests.postmortem_replay import replay_sev1
+from warroom.actions import add_action
+from warroom.clock import ManualClock
+from warroom.commands import Commands
+from warroom.policy import Policies
+from warroom.postmortem import load_document
+from warroom.store import Store
+from widgets.markdown_preview import MarkdownPreview, split_sections
+
+
+async def seed(db: Path, clock: ManualClock, policies: Policies) -> int:
+    async with await Store.open(db, clock) as store:
+        c = Commands(store, policies, "alice", UTC)
+        inc = await replay_sev1(c, clock)
+        await add_action(c, inc.ref or "", "Validate [bold]pool[/] size", owner="bob", due="+7d")
+        late = await add_action(c, inc.ref or "", "Add a synthetic check", owner="carol", due="+1d")
+        assert inc.id is not None and late.id is not None
+        return inc.id
+
+
+async def settle(app: WarroomApp, pilot: Pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    keys = {" ": "space", "'": "apostrophe", ".": "full_stop", ",": "comma"}
+    await pilot.press(*[keys.get(ch, ch) for ch in text])
+
+
+def preview(app: WarroomApp) -> str:
+    return app.screen.query_one(MarkdownPreview).source
+
+
+async def test_edit_preview_save_status_and_export(
+    db_path: Path, clock: ManualClock, policies: Policies, tmp_path: Path
+) -> None:
+    incident_id = await seed(db_path, clock, policies)
+    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="alice")
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = PostmortemScreen(incident_id, export_dir=tmp_path)
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        assert "# Post-mortem: Checkout \\| down" in preview(app)
+        assert "_To be written: The conditions in the system" in preview(app)
+        header = str(screen.query_one("#pm-header", Static).render())
+        assert "Post-mortem: Draft" in header and "due in 1d 23h" in header
+
+        screen.query_one("#section-root_cause", TextArea).focus()
+        await type_text(pilot, "Pool 0")
+        await settle(app, pilot)
+        assert "## Root cause\n\nPool 0\n" in preview(app)
+        assert "1 unsaved" in str(screen.query_one("#pm-header", Static).render())
+
+        impact = screen.query_one("#section-impact", TextArea)
+        impact.focus()
+        await type_text(pilot, "bob's fault")
+        await settle(app, pilot)
+        warning = screen.query_one("#warn-impact", Static)
+        assert warning.has_class("-shown") and "bob's fault" in str(warning.render())
+        assert not screen.query_one("#warn-root_cause", Static).has_class("-shown")
+
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        doc = await load_document(app.store, policies, f"INC-{incident_id}")
+        assert doc.sections["root_cause"] == "Pool 0"
+        assert doc.sections["impact"] == "bob's fault"
+        assert "unsaved" not in str(screen.query_one("#pm-header", Static).render())
+
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert (await load_document(app.store, policies, f"INC-{incident_id}")).status == (
+            "in_review"
+        )
+        await pilot.press("ctrl+n")  # Final refused: sections are empty
+        await settle(app, pilot)
+        doc = await load_document(app.store, policies, f"INC-{incident_id}")
+        assert doc.status == "in_review"
+
+        await pilot.press("ctrl+o")
+        await settle(app, pilot)
+        exported = tmp_path / f"inc-{incident_id}-postmortem.md"
+        assert screen.last_export == exported
+        text = exported.read_text()
+        assert "Pool 0" in text and "**Status:** In Review" in text
+        assert "Validate \\[bold\\]pool\\[/\\] size" in text
+
+        await pilot.press("f8")
+        await settle(app, pilot)
+        assert preview(app).startswith("# Post-mortem meeting: INC-1")
+
+
+async def test_action_items_view_overdue_first(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    incident_id = await seed(db_path, clock, policies)
+    clock.advance(days=3)  # the synthetic check (due +1d) is now overdue
+    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="alice")
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = ActionItemsScreen()
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        table = screen.query_one(DataTable)
+        titles = [str(table.get_row_at(r)[-1]) for r in range(table.row_count)]
+        assert titles == ["Add a synthetic check", "Validate [bold]pool[/] size"]
+        assert "(2d late)" in str(table.get_row_at(0)[5])
+        summary = str(screen.query_one("#ai-summary", Static).render())
+        assert "1 overdue" in summary and "post-mortems overdue: INC-1" in summary
+        await pilot.press("d")  # done: the overdue one
+        await settle(app, pilot)
+        assert table.row_count == 1
+        assert str(table.get_row_at(0)[-1]) == "Validate [bold]pool[/] size"
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert table.row_count == 2 and str(table.get_row_at(1)[6]) == "done"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PostmortemScreen)
+        assert app.screen.incident_id == incident_id
+
+
+def test_preview_sections_split_outside_code_fences() -> None:
+    text = "# T\n\nintro\n## A\n\n```\n## not a heading\n```\n## B\n#tag\n"
+    chunks = split_sections(text)
+    assert chunks == ["# T\n\nintro\n", "## A\n\n```\n## not a heading\n```\n", "## B\n#tag\n"]
+    assert "".join(chunks) == text

@@ -1,0 +1,85 @@
+"""``warroom demo``: the console on a separate demo database, filled from ``data/``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from warroom.cli.console import open_console
+from warroom.cli.context import CliContext, guard
+from warroom.cli.root import cli
+
+pass_ctx = click.make_pass_decorator(CliContext)
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "folder",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the demo database and its policies go (default: a demo folder in your "
+    "user-data dir). Never your own database.",
+)
+@click.option(
+    "--join",
+    is_flag=True,
+    help="Open the demo database as it is, without rebuilding it (a second console: "
+    "e.g. `warroom --as dave demo --join` for the scribe).",
+)
+@click.option("--no-console", is_flag=True, help="Build the demo database and print where it is.")
+@pass_ctx
+def demo(ctx: CliContext, folder: Path | None, join: bool, no_console: bool) -> None:
+    """Open the console on a demo database: a SEV1 in the middle of its mitigation.
+
+    The demo database is separate from yours (the global --db is not used) and is
+    rebuilt each time from the packaged demo data: a roster of six, an open SEV1 and
+    SEV3, and three months of closed incidents of every severity. You act as the
+    SEV1's incident commander unless you pass --as.
+    """
+    from warroom.demo import DemoSummary, build_demo, demo_home, prepare_policies
+    from warroom.errors import BadInput
+    from warroom.policy import load_policies
+    from warroom.policy.loader import bundled_dir
+
+    home = (folder or demo_home()).expanduser().absolute()
+    db_path = home / "demo.db"
+    policies_dir = home / "policies"
+
+    def build() -> DemoSummary | None:
+        if join:
+            if not db_path.exists() or not policies_dir.is_dir():
+                raise BadInput(
+                    f"there is no demo database in {home} yet; run `warroom demo` first."
+                )
+            return None
+        click.echo(f"Building the demo database in {home} (a few seconds)...")
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        prepare_policies(bundled_dir("policies"), bundled_dir("data"), policies_dir)
+        now = ctx.clock.now()
+        return asyncio.run(build_demo(db_path, policies_dir, bundled_dir("data"), now))
+
+    summary = guard(build)
+    if summary is not None:
+        click.echo(
+            f"Demo database: {db_path} (rebuilt: {len(summary.open_refs)} open incidents "
+            f"{', '.join(summary.open_refs)}, {summary.closed} closed, "
+            f"{summary.entries} timeline entries)."
+        )
+        if ctx.actor_name is None:
+            ctx.actor_name = summary.actor
+    elif ctx.actor_name is None:
+        from warroom.demo import demo_actor
+
+        ctx.actor_name = guard(lambda: demo_actor(bundled_dir("data")))
+    click.echo(f"You act as {ctx.actor_name} (another name: warroom --as NAME demo).")
+    click.echo(
+        f"A second console on it: warroom --as NAME demo --join   "
+        f"(or: warroom --db {db_path} --policies {policies_dir} ...)"
+    )
+    if no_console:
+        return
+    policies = guard(lambda: load_policies(policies_dir))
+    open_console(ctx, db=str(db_path), policies=policies, deliver=False)

@@ -1,0 +1,480 @@
+"""The demo database behind ``warroom demo``: a living war room in one command.
+
+Built from ``data/``: the roster of six (``data/roster.yaml``), the open incidents as
+scripts (``data/demo/open.yaml``: a SEV1 in the middle of its mitigation, a SEV3) and
+three months of closed incidents (``data/demo/history.yaml``). Everything goes
+through the command layer with a :class:`ManualClock` that steps through time, and
+the escalation engine runs in between (with a sender that sends nothing), so the
+database looks exactly like one a real team wrote: hash-chained timelines, change
+feed, firings, deliveries, action items.
+
+The demo never touches the user's database: it lives in its own file, rebuilt each
+time, with its own policies folder (the packaged policies plus the demo roster).
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import shutil
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from platformdirs import user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func, select
+
+from warroom.actions import add_action, complete_action
+from warroom.clock import ManualClock
+from warroom.commands import Commands
+from warroom.errors import BadInput, PolicyError
+from warroom.escalation import EscalationLoop, plan
+from warroom.escalation import delivery as deliveries
+from warroom.escalation.snapshot import load_snapshots
+from warroom.models import ActionItem, ChecklistItem, Incident, TimelineEntry
+from warroom.notify import DrillSender
+from warroom.oncall.segments import person_on_call
+from warroom.policy import Policies, load_policies
+from warroom.refs import parse_ref
+from warroom.roster import ROSTER_FILE, Roster, load_roster
+from warroom.store import Store
+
+ENGINE_NAME = "warroom demo"
+MAX_ENGINE_STEPS = 2000
+# Events after which the escalation engine may have something new to do (the others,
+# notes, checklist ticks, roles, action items, cannot make a step due sooner).
+MOVES_ENGINE = frozenset({"declare", "ack", "severity", "status", "resolve", "close"})
+
+# --- the data files ------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Event(_Strict):
+    at: float  # minutes after the declaration
+    do: Literal[
+        "log",
+        "ack",
+        "assign",
+        "severity",
+        "phase",
+        "status",
+        "checklist",
+        "action",
+        "mitigate",
+        "resolve",
+        "close",
+    ]
+    by: str
+    text: str | None = None
+    role: str | None = None
+    kind: str | None = None
+    when: float | None = None  # a backdated entry: minutes after the declaration
+    person: str | None = None
+    to: int | str | None = None
+    audience: str = "internal"
+    item: str | None = None
+    title: str | None = None
+    owner: str | None = None
+    priority: str = "P2"
+    due_days: int = Field(default=7, ge=0)
+
+
+class OpenIncident(_Strict):
+    key: str
+    title: str
+    severity: int = Field(ge=1, le=4)
+    declared: float = Field(ge=0)  # minutes before the demo's "now"
+    started: float | None = None  # minutes after the declaration (negative: before)
+    detected: float | None = None
+    by: str
+    ic: str | None = None
+    war_room: bool | None = None
+    bridge: str | None = None
+    events: list[Event] = Field(default_factory=list)
+
+
+class OpenFile(_Strict):
+    you: str
+    incidents: list[OpenIncident]
+
+
+class Note(_Strict):
+    at: float
+    by: str
+    text: str
+    role: str | None = None
+    kind: str = "note"
+
+
+class PastAction(_Strict):
+    title: str
+    owner: str
+    priority: str = "P2"
+    kind: str = "preventive"
+    due_days: int = Field(ge=0)
+    done_days: int | None = Field(default=None, ge=0)
+
+
+class PastIncident(_Strict):
+    title: str
+    severity: int = Field(ge=1, le=4)
+    days_ago: int = Field(ge=1)
+    hour: str  # HH:MM UTC
+    started: float
+    detected: float
+    ic: str
+    tech: str | None = None  # a name, or "oncall" (the primary on-call at the time)
+    ack: float
+    mitigated: float
+    resolved: float
+    closed_days: float
+    notes: list[Note] = Field(default_factory=list)
+    actions: list[PastAction] = Field(default_factory=list)
+
+
+class HistoryFile(_Strict):
+    incidents: list[PastIncident]
+
+
+def _load(path: Path, model: type[BaseModel]) -> BaseModel:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return model.model_validate(data)
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: the demo data file is missing.") from None
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise PolicyError(f"{path}: the demo data is broken: {exc}") from None
+
+
+def demo_actor(data_dir: Path) -> str:
+    """Whom the demo console acts as by default (the SEV1's incident commander)."""
+    opened = _load(data_dir / "demo" / "open.yaml", OpenFile)
+    assert isinstance(opened, OpenFile)
+    return opened.you
+
+
+# --- where the demo lives ------------------------------------------------------------
+
+
+def demo_home() -> Path:
+    """The demo's folder in the user-data dir (beside, never instead of, warroom.db)."""
+    return Path(user_data_dir("warroom", appauthor=False)) / "demo"
+
+
+def prepare_policies(policies_src: Path, data_dir: Path, target: Path) -> Path:
+    """A policies folder for the demo: the packaged policies plus the demo roster."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(policies_src, target)
+    shutil.copy2(data_dir / ROSTER_FILE, target / ROSTER_FILE)
+    return target
+
+
+def remove_database(path: Path) -> None:
+    """Delete a demo database file and its WAL companions (never anything else)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        candidate = Path(f"{path}{suffix}")
+        if candidate.exists():
+            candidate.unlink()
+
+
+# --- the build -----------------------------------------------------------------------
+
+
+@dataclass
+class DemoSummary:
+    db_path: Path
+    policies_dir: Path
+    actor: str
+    open_refs: list[str] = field(default_factory=list)
+    closed: int = 0
+    entries: int = 0
+
+
+@dataclass(order=True)
+class _Due:
+    at: datetime
+    order: int
+    run: Callable[[], Awaitable[None]] = field(compare=False)
+
+
+class _Player:
+    """Plays the scripts in time order through the command layer."""
+
+    def __init__(
+        self, store: Store, policies: Policies, roster: Roster, clock: ManualClock
+    ) -> None:
+        self.store = store
+        self.policies = policies
+        self.roster = roster
+        self.clock = clock
+        self.refs: dict[str, str] = {}
+        self.queue: list[_Due] = []
+        self._order = 0
+        self._commands: dict[str, Commands] = {}
+        self._dirty = True  # something may have changed what the engine does next
+        self._next_moment: datetime | None = None
+        self.engine = EscalationLoop(
+            store, policies, roster, clock, name=ENGINE_NAME, sender=DrillSender()
+        )
+
+    def as_(self, actor: str) -> Commands:
+        if actor not in self._commands:
+            self._commands[actor] = Commands(self.store, self.policies, actor, UTC)
+        return self._commands[actor]
+
+    def at(self, when: datetime, run: Callable[[], Awaitable[None]]) -> None:
+        self._order += 1
+        heapq.heappush(self.queue, _Due(when, self._order, run))
+
+    async def play(self, until: datetime) -> None:
+        while self.queue and self.queue[0].at <= until:
+            due = heapq.heappop(self.queue)
+            await self.catch_up(due.at)
+            await due.run()
+            self._dirty = self._dirty or getattr(due.run, "moves_engine", True)
+        await self.catch_up(until)
+
+    async def catch_up(self, until: datetime) -> None:
+        """Run the escalation engine at every moment something was due before ``until``."""
+        if not self._dirty and (self._next_moment is None or self._next_moment > until):
+            self.clock.set(max(until, self.clock.now()))
+            return
+        for _ in range(MAX_ENGINE_STEPS):
+            plans = [
+                plan(self.policies, snap, until)
+                for snap in (await load_snapshots(self.store)).values()
+            ]
+            moments = [step.due_at for p in plans for step in p.due]
+            pending = await deliveries.next_due(self.store)
+            if pending is not None and pending <= until:
+                moments.append(pending)
+            if not moments:
+                later = [p.upcoming[0].due_at for p in plans if p.upcoming]
+                later += [pending] if pending is not None else []
+                self._next_moment = min(later, default=None)
+                self._dirty = False
+                break
+            self.clock.set(max(min(moments), self.clock.now()))
+            await self.engine.tick()
+            await self.engine.drain()
+        self.clock.set(max(until, self.clock.now()))
+
+    def oncall(self, at: datetime, kind: str = "primary") -> str | None:
+        return person_on_call(self.roster, [], kind, at)
+
+    async def checklist(self, key: str, by: str, prefix: str) -> None:
+        ref = self.refs[key]
+        async with self.store.read() as s:
+            q = select(ChecklistItem).where(ChecklistItem.incident_id == parse_ref(ref))  # type: ignore[arg-type]
+            items = list((await s.execute(q)).scalars())
+        item = next((i for i in items if i.text.startswith(prefix)), None)
+        if item is None or item.id is None:
+            raise BadInput(f"demo data: no checklist item starting {prefix!r}")
+        if not item.done:
+            await self.as_(by).toggle_checklist(ref, item.id)
+
+
+def _open_events(p: _Player, inc: OpenIncident, now: datetime) -> None:
+    declared = now - timedelta(minutes=inc.declared)
+
+    def minutes(m: float | None) -> datetime | None:
+        return None if m is None else declared + timedelta(minutes=m)
+
+    async def declare() -> None:
+        made = await p.as_(inc.by).declare(
+            inc.title,
+            inc.severity,
+            ic=inc.ic,
+            started_at=minutes(inc.started),
+            detected_at=minutes(inc.detected),
+            war_room=inc.war_room,
+            bridge=inc.bridge,
+        )
+        p.refs[inc.key] = made.ref or ""
+
+    p.at(declared, declare)
+    for ev in inc.events:
+        p.at(declared + timedelta(minutes=ev.at), _event_runner(p, inc.key, ev, minutes))
+
+
+def _event_runner(
+    p: _Player, key: str, ev: Event, minutes: Callable[[float | None], datetime | None]
+) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        c = p.as_(ev.by)
+        ref = p.refs[key]
+        if ev.do == "log":
+            await c.log(
+                ref, ev.text or "", role=ev.role, kind=ev.kind or "note", at=minutes(ev.when)
+            )
+        elif ev.do == "ack":
+            await c.ack(ref)
+        elif ev.do == "assign":
+            await c.assign(ref, ev.role or "", ev.person or "")
+        elif ev.do == "severity":
+            await c.set_severity(ref, ev.to or 0)
+        elif ev.do == "phase":
+            await c.set_phase(ref, str(ev.to))
+        elif ev.do == "status":
+            await c.record_status(ref, ev.text or "", audience=ev.audience)
+        elif ev.do == "checklist":
+            await p.checklist(key, ev.by, ev.item or "")
+        elif ev.do == "action":
+            await add_action(
+                c,
+                ref,
+                ev.title or "",
+                kind=ev.kind or "preventive",
+                owner=ev.owner,
+                priority=ev.priority,
+                due=p.clock.now().date() + timedelta(days=ev.due_days),
+            )
+        elif ev.do == "mitigate":
+            await c.mitigate(ref)
+        elif ev.do == "resolve":
+            await c.resolve(ref)
+        elif ev.do == "close":
+            await c.close(ref)
+
+    setattr(run, "moves_engine", ev.do in MOVES_ENGINE)  # noqa: B010
+    return run
+
+
+def _past_events(p: _Player, n: int, inc: PastIncident, now: datetime) -> None:
+    key = f"past-{n}"
+    hh, mm = (int(x) for x in inc.hour.split(":"))
+    day = (now - timedelta(days=inc.days_ago)).date()
+    declared = datetime.combine(day, time(hh, mm), tzinfo=UTC)
+
+    def t(m: float) -> datetime:
+        return declared + timedelta(minutes=m)
+
+    oncall = p.oncall(declared) or inc.ic
+    tech = inc.tech
+    if tech == "oncall":
+        tech = oncall if oncall != inc.ic else p.oncall(declared, "secondary")
+
+    def who(name: str) -> str:
+        return oncall if name == "oncall" else name
+
+    async def declare() -> None:
+        made = await p.as_(inc.ic).declare(
+            inc.title,
+            inc.severity,
+            ic=inc.ic,
+            started_at=t(inc.started),
+            detected_at=t(inc.detected),
+        )
+        p.refs[key] = made.ref or ""
+
+    def do(when: datetime, fn: Callable[[str], Awaitable[object]], moves: bool = False) -> None:
+        async def run() -> None:
+            await fn(p.refs[key])
+
+        setattr(run, "moves_engine", moves)  # noqa: B010
+        p.at(when, run)
+
+    p.at(declared, declare)
+    do(t(inc.ack), lambda ref: p.as_(oncall).ack(ref), moves=True)
+    if tech and tech != inc.ic:
+        do(t(inc.ack + 1), lambda ref: p.as_(inc.ic).assign(ref, "tech", tech or ""))
+    for note in inc.notes:
+        do(
+            t(note.at),
+            lambda ref, note=note: p.as_(who(note.by)).log(  # type: ignore[misc]
+                ref, note.text, role=note.role, kind=note.kind
+            ),
+        )
+    do(t(inc.mitigated), lambda ref: p.as_(inc.ic).mitigate(ref))
+    resolved = t(inc.resolved)
+    do(resolved, lambda ref: p.as_(inc.ic).resolve(ref), moves=True)
+    for i, act in enumerate(inc.actions):
+        added = resolved + timedelta(minutes=5 + i)
+        do(
+            added,
+            lambda ref, act=act, added=added: add_action(  # type: ignore[misc]
+                p.as_(inc.ic),
+                ref,
+                act.title,
+                kind=act.kind,
+                owner=act.owner,
+                priority=act.priority,
+                due=added.date() + timedelta(days=act.due_days),
+            ),
+        )
+    closed = resolved + timedelta(days=inc.closed_days)
+    if closed <= now:
+        do(closed, lambda ref: p.as_(inc.ic).close(ref), moves=True)
+    for i, act in enumerate(inc.actions):
+        if act.done_days is None:
+            continue
+        done = resolved + timedelta(minutes=5 + i, days=act.done_days)
+        if done <= now:
+            p.at(done, _completer(p, key, act.title, act.owner))
+
+
+def _completer(p: _Player, key: str, title: str, owner: str) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        ref = p.refs[key]
+        async with p.store.read() as s:
+            q = select(ActionItem.id).where(  # type: ignore[call-overload]
+                ActionItem.incident_id == parse_ref(ref), ActionItem.title == title
+            )
+            item_id = (await s.execute(q)).scalar_one()
+        await complete_action(p.as_(owner), item_id)
+
+    return run
+
+
+async def build_demo(
+    db_path: Path,
+    policies_dir: Path,
+    data_dir: Path,
+    now: datetime,
+) -> DemoSummary:
+    """Rebuild the demo database at ``db_path`` as it would be at ``now``.
+
+    ``policies_dir`` must hold the demo roster (see :func:`prepare_policies`).
+    """
+    policies = load_policies(policies_dir)
+    roster = load_roster(policies_dir)
+    if roster is None:
+        raise PolicyError(f"{policies_dir}: the demo needs {ROSTER_FILE} beside the policies.")
+    opened = _load(data_dir / "demo" / "open.yaml", OpenFile)
+    history = _load(data_dir / "demo" / "history.yaml", HistoryFile)
+    assert isinstance(opened, OpenFile) and isinstance(history, HistoryFile)
+
+    remove_database(db_path)
+    now = now.astimezone(UTC).replace(microsecond=0)
+    start = now - timedelta(days=max((i.days_ago for i in history.incidents), default=1) + 1)
+    clock = ManualClock(start)
+    store = await Store.open(db_path, clock)
+    try:
+        if os.name == "posix":
+            db_path.chmod(0o600)
+        player = _Player(store, policies, roster, clock)
+        for n, past in enumerate(history.incidents):
+            _past_events(player, n, past, now)
+        for inc in opened.incidents:
+            _open_events(player, inc, now)
+        await player.play(now)
+        summary = DemoSummary(db_path, policies_dir, opened.you)
+        summary.open_refs = [player.refs[i.key] for i in opened.incidents]
+        async with store.read() as s:
+            summary.closed = (
+                await s.execute(select(func.count()).where(Incident.closed_at.is_not(None)))  # type: ignore[union-attr]
+            ).scalar_one()
+            summary.entries = (
+                await s.execute(select(func.count()).select_from(TimelineEntry))
+            ).scalar_one()
+        return summary
+    finally:
+        await store.close()

@@ -1,0 +1,221 @@
+"""Firing a due step exactly once.
+
+A due step fires by inserting its :class:`EscalationFiring` row (unique per incident
+and step key) in a write transaction that first re-reads the incident and re-plans
+it, so an ack or a resolution that landed meanwhile is honoured and a step another
+process fired is seen as fired. Only the winner appends the ``page`` timeline entry,
+writes the change-feed row and schedules the :class:`Delivery` rows; several consoles
+and ``warroom watch`` processes on one database therefore never page twice. On
+PostgreSQL two transactions can still race to the insert: the loser's unique
+violation rolls its whole transaction back and it fires nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from warroom import timeline
+from warroom.escalation.engine import IncidentSnapshot, Step, late_by, plan
+from warroom.escalation.snapshot import snapshots_in
+from warroom.escalation.targets import notifications, resolve
+from warroom.models import Delivery, EscalationFiring, Incident, OncallOverride
+from warroom.policy import Policies
+from warroom.roster import Roster
+from warroom.store import Store, record_change
+
+ENGINE_AUTHOR = "warroom"
+
+
+@dataclass(frozen=True)
+class Fired:
+    incident_id: int
+    ref: str
+    step: Step
+    fired_at: datetime
+    late: timedelta  # how late it fired (zero when on time)
+    text: str  # the timeline entry
+
+
+def summary(step: Step, snap: IncidentSnapshot) -> str:
+    """'SEV1 INC-7 unacknowledged for 15 min'."""
+    if step.after_minutes == 0:
+        return f"SEV{step.severity} {snap.ref}: {snap.title}"
+    minutes = round((step.due_at - snap.declared_at).total_seconds() / 60, 1)
+    state = "unacknowledged" if step.condition == "no_ack" else "unresolved"
+    return f"SEV{step.severity} {snap.ref} {state} for {minutes:g} min"
+
+
+def how_long(delta: timedelta) -> str:
+    secs = int(delta.total_seconds())
+    h, rem = divmod(secs, 3600)
+    m, s = divmod(rem, 60)
+    if h:
+        return f"{h} h {m:02d} min"
+    if m:
+        return f"{m} min {s:02d} s" if s else f"{m} min"
+    return f"{s} s"
+
+
+async def covers_at(s: AsyncSession, at: datetime) -> list[OncallOverride]:
+    """The on-call overrides in force at ``at`` (cancelled ones left out)."""
+    q = select(OncallOverride).where(
+        col(OncallOverride.starts_at) <= at,
+        col(OncallOverride.ends_at) > at,
+        col(OncallOverride.cancelled_at).is_(None),
+    )
+    return list((await s.execute(q)).scalars())
+
+
+async def fire_due(
+    store: Store,
+    policies: Policies,
+    roster: Roster | None,
+    incident_ids: Sequence[int],
+    *,
+    fired_by: str,
+    late_threshold: timedelta = timedelta(seconds=60),
+) -> list[Fired]:
+    """Fire every step of these incidents that is due now, in order, in one write
+    transaction; returns what this process fired (empty when another one got there
+    first or nothing is due)."""
+
+    async def work(s: AsyncSession) -> list[Fired]:
+        q = (
+            select(Incident)
+            .where(col(Incident.id).in_(list(incident_ids)))
+            .order_by(col(Incident.id))
+            .with_for_update()  # PostgreSQL: one writer per incident chain, as in commands
+        )
+        incidents = list((await s.execute(q)).scalars())  # the write lock is held from here
+        now = store.clock.now()
+        snaps = await snapshots_in(s, incidents)
+        out: list[Fired] = []
+        covers: list[OncallOverride] | None = None
+        for inc in sorted(incidents, key=lambda i: i.id or 0):
+            snap = snaps[inc.id or 0]
+            for step in plan(policies, snap, now).due:
+                if covers is None:
+                    covers = await covers_at(s, now)
+                out.append(
+                    await _fire(
+                        s, policies, roster, inc, snap, step, now, fired_by, covers, late_threshold
+                    )
+                )
+        return out
+
+    try:
+        return await store.transaction(work)
+    except IntegrityError:
+        return []  # another process won the insert (PostgreSQL); it pages, we do not
+
+
+async def _fire(
+    s: AsyncSession,
+    policies: Policies,
+    roster: Roster | None,
+    inc: Incident,
+    snap: IncidentSnapshot,
+    step: Step,
+    now: datetime,
+    fired_by: str,
+    covers: list[OncallOverride],
+    late_threshold: timedelta,
+) -> Fired:
+    who = resolve(roster, step.targets, now, snap.incident_commander, covers)
+    plan_ = notifications(policies, roster, who, step.urgency, now, snap.incident_commander, covers)
+    late = late_by(step, now)
+    what = summary(step, snap)
+    detail: dict[str, Any] = {
+        "step_id": step.step_id,
+        "severity": step.severity,
+        "condition": step.condition,
+        "after_minutes": step.after_minutes,
+        "action": step.action,
+        "urgency": step.urgency,
+        "summary": what,
+        "late_seconds": round(late.total_seconds(), 3),
+        "recipients": [
+            {"person": r.person, "target": r.target, "label": r.label} for r in who.recipients
+        ],
+        "unfilled": list(who.unfilled),
+        "notifications": [
+            {
+                "person": n.person,
+                "method": n.method,
+                "offset_minutes": n.offset_minutes,
+                "target": n.target,
+                "label": n.label,
+                "stop_if_acked": list(n.stop_if_acked),
+            }
+            for n in plan_
+        ],
+    }
+    firing = EscalationFiring(
+        incident_id=snap.incident_id,
+        step_key=step.key,
+        due_at=step.due_at,
+        fired_at=now,
+        fired_by=fired_by,
+        detail=detail,
+    )
+    s.add(firing)
+    await s.flush()  # the unique insert: raises IntegrityError for the loser
+    unreachable: list[str] = []
+    for n in plan_:
+        if n.contact is None:
+            unreachable.append(n.person)
+        s.add(
+            Delivery(
+                firing_id=firing.id,
+                incident_id=snap.incident_id,
+                person=n.person,
+                method=n.method,
+                status="pending" if n.contact else "failed",
+                last_error=None if n.contact else f"{n.person} has no contact in roster.yaml",
+                next_attempt_at=now + timedelta(minutes=n.offset_minutes),
+                created_at=now,
+            )
+        )
+    text = _firing_text(step, what, who.recipients, who.unfilled, unreachable, roster)
+    if late > late_threshold:
+        text += f" Fired {how_long(late)} late (the engine was not running when it was due)."
+    await timeline.append(
+        s,
+        inc,
+        at=now,
+        recorded_at=now,
+        author=ENGINE_AUTHOR,
+        kind="page",
+        text=text,
+        key_event=True,
+    )
+    record_change(s, snap.incident_id, "page", now)
+    return Fired(snap.incident_id, snap.ref, step, now, late, text)
+
+
+def _firing_text(
+    step: Step,
+    what: str,
+    recipients: tuple[Any, ...],
+    unfilled: tuple[str, ...],
+    unreachable: list[str],
+    roster: Roster | None,
+) -> str:
+    people = ", ".join(f"{r.person} ({r.label})" for r in recipients)
+    text = f"Escalation {step.step_id}: {what}. {step.action}"
+    text += f"; paging {people}." if people else "; nobody could be paged."
+    if roster is None:
+        text += " There is no roster.yaml beside the policies, so nobody can be paged."
+    elif unfilled:
+        text += f" Nobody fills {', '.join(unfilled)} (see roster.yaml)."
+    if unreachable:
+        text += f" No contact method for {', '.join(sorted(set(unreachable)))}."
+    return text

@@ -1,0 +1,205 @@
+"""The escalation loop: what a console calls about once a second and what
+``warroom watch`` runs headless.
+
+``tick()`` is cheap when nothing happens: one ``max(id)`` on the change feed, the pure
+engine over the cached snapshots of the open incidents, and a comparison with the
+next delivery time. It fires due steps (exactly once across processes, see
+:mod:`warroom.escalation.firing`), stops notifications that an acknowledgment made
+pointless and starts due deliveries as background tasks, so it never waits on the
+network; ``drain()`` waits for the sends in flight (tests, shutdown). A failure in one
+tick is recorded in ``last_error`` and the next tick runs as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from warroom.clock import Clock
+from warroom.escalation import delivery
+from warroom.escalation.engine import IncidentSnapshot, Plan, plan
+from warroom.escalation.firing import Fired, fire_due
+from warroom.escalation.snapshot import load_snapshots
+from warroom.notify import AppriseSender, Sender
+from warroom.policy import Policies
+from warroom.roster import Roster
+from warroom.store import Store
+
+log = logging.getLogger(__name__)
+# Change-feed kinds the engine itself writes (a firing, a delivery result).
+ENGINE_KINDS = frozenset({"page", "delivery"})
+
+
+def default_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class TickReport:
+    fired: list[Fired] = field(default_factory=list)
+    started: int = 0  # deliveries started in the background
+    stopped: int = 0  # notifications cancelled by an acknowledgment or resolution
+    error: str | None = None
+
+
+class EscalationLoop:
+    """One engine loop over one store. Safe to run in several processes at once."""
+
+    def __init__(
+        self,
+        store: Store,
+        policies: Policies,
+        roster: Roster | None,
+        clock: Clock | None = None,
+        *,
+        name: str | None = None,
+        sender: Sender | None = None,
+        late_threshold: timedelta = timedelta(seconds=60),
+        max_in_flight: int = 64,
+    ) -> None:
+        self.store = store
+        self.policies = policies
+        self.roster = roster
+        self.clock = clock or store.clock
+        self.name = name or default_name()
+        self.sender: Sender = sender or AppriseSender()
+        self.late_threshold = late_threshold
+        self.max_in_flight = max_in_flight
+        self.snapshots: dict[int, IncidentSnapshot] = {}
+        self.last_error: str | None = None
+        # The latest delivery results, for a console or ``watch`` to show (bounded).
+        self.outcomes: deque[delivery.Outcome] = deque(maxlen=500)
+        self._mark: int | None = None
+        self._next_delivery: datetime | None = None
+        self._deliveries_dirty = True
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight = 0
+
+    # --- what a console shows -------------------------------------------------------
+
+    def plan_for(self, incident_id: int, now: datetime | None = None) -> Plan | None:
+        snap = self.snapshots.get(incident_id)
+        if snap is None:
+            return None
+        return plan(self.policies, snap, now or self.clock.now())
+
+    # --- the loop -------------------------------------------------------------------
+
+    async def tick(self) -> TickReport:
+        """Fire what is due, stop what is moot, start due deliveries. Never raises."""
+        report = TickReport()
+        try:
+            await self._tick(report)
+            self.last_error = None
+        except Exception as exc:  # keep going: the next tick tries again
+            log.exception("escalation tick failed")
+            report.error = self.last_error = f"{type(exc).__name__}: {exc}"
+        return report
+
+    async def _tick(self, report: TickReport) -> None:
+        mark = await self.store.change_mark()
+        changed = mark != self._mark
+        people_acted = False
+        if changed:
+            people_acted = await self._refresh(mark)
+        now = self.clock.now()
+        due = [i for i, snap in self.snapshots.items() if plan(self.policies, snap, now).due]
+        if due:
+            fired = await fire_due(
+                self.store,
+                self.policies,
+                self.roster,
+                due,
+                fired_by=self.name,
+                late_threshold=self.late_threshold,
+            )
+            report.fired.extend(fired)
+            # Reload them now: they fired (here or elsewhere) and must not be re-planned
+            # from stale snapshots on the next tick.
+            self.snapshots.update(await load_snapshots(self.store, due))
+            self._deliveries_dirty = True
+        if people_acted:  # an ack, a resolution or a person writing may stop pending pages
+            report.stopped = await delivery.stop_acknowledged(self.store)
+            self._deliveries_dirty = True
+        elif changed:
+            self._deliveries_dirty = True
+        if self._deliveries_dirty:
+            self._next_delivery = await delivery.next_due(self.store)
+            self._deliveries_dirty = False
+        if self._next_delivery is not None and self._next_delivery <= self.clock.now():
+            report.started = await self._start_deliveries()
+
+    async def _refresh(self, mark: int) -> bool:
+        """Reload the snapshots the change feed says changed; True when a person (not
+        the engine) changed something."""
+        people_acted = True
+        if self._mark is None:
+            self.snapshots = await load_snapshots(self.store)
+        else:
+            changes = await self.store.changes_since(self._mark)
+            people_acted = any(c.kind not in ENGINE_KINDS for c in changes)
+            ids = {c.incident_id for c in changes if c.kind not in ENGINE_KINDS or c.kind == "page"}
+            if None in ids:
+                self.snapshots = await load_snapshots(self.store)
+            elif ids:
+                fresh = await load_snapshots(self.store, [i for i in ids if i is not None])
+                self.snapshots.update(fresh)
+        self.snapshots = {
+            i: s
+            for i, s in self.snapshots.items()
+            if s.resolved_at is None or s.resolved_at > self.clock.now()
+        }
+        self._mark = mark
+        return people_acted
+
+    async def _start_deliveries(self) -> int:
+        room = self.max_in_flight - self._in_flight
+        if room <= 0:
+            return 0
+        claimed = await delivery.claim_due(self.store, self.roster, limit=room)
+        self._deliveries_dirty = True
+        if claimed:
+            self._in_flight += len(claimed)
+            task = asyncio.create_task(self._deliver(claimed))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(claimed)
+
+    async def _deliver(self, claimed: list[delivery.Claimed]) -> None:
+        try:
+            self.outcomes.extend(await delivery.send_all(self.store, self.sender, claimed))
+        except Exception as exc:  # recording failed (database gone?): the lease expires
+            log.exception("recording a delivery failed")
+            self.last_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._in_flight -= len(claimed)
+            self._deliveries_dirty = True
+
+    async def drain(self) -> None:
+        """Wait for every delivery in flight."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def run(
+        self,
+        interval: float = 1.0,
+        stop: asyncio.Event | None = None,
+        on_tick: object = None,
+    ) -> None:
+        """Tick every ``interval`` wall seconds until ``stop`` is set (``warroom watch``)."""
+        stop = stop or asyncio.Event()
+        try:
+            while not stop.is_set():
+                report = await self.tick()
+                if callable(on_tick):
+                    on_tick(report)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=interval)
+        finally:
+            await self.drain()

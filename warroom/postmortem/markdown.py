@@ -1,0 +1,96 @@
+"""Putting user text into CommonMark/GFM without letting it change the document.
+
+- :func:`inline` makes text literal on one line (headings, list items, table cells):
+  Markdown punctuation is backslash-escaped, ``&`` and ``<`` become entities, newlines
+  become spaces, control characters are shown escaped.
+- :func:`cell` is :func:`inline` for a GFM table cell, where a newline becomes ``<br>``
+  and ``|`` cannot split the row.
+- :func:`block` keeps the author's Markdown (lists, emphasis, code) of a section but
+  never passes raw HTML through and closes a code fence left open, so one section
+  cannot swallow the rest of the document.
+"""
+
+from __future__ import annotations
+
+import re
+
+from warroom.text import printable
+
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]{}|~#!])")
+_LINE_START = re.compile(r"^(\s*)([-+=>]|\d{1,9}[.)])")
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)")
+_AUTOLINK = re.compile(r"<(?:https?|mailto):[^\s<>]*>", re.IGNORECASE)
+
+
+class Md(str):
+    """Markdown that is already safe to insert as it is."""
+
+    __slots__ = ()
+
+
+def _literal(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return _INLINE_SPECIAL.sub(r"\\\1", text)
+
+
+def inline(text: object) -> Md:
+    """Literal text on one line."""
+    raw = printable(_NEWLINES.sub("\n", str(text)), keep_newlines=True)
+    raw = " ".join(part.strip() for part in raw.split("\n") if part.strip())
+    raw = raw.replace("\t", " ")
+    out = _literal(raw)
+    return Md(_LINE_START.sub(lambda m: f"{m[1]}{m[2][:-1]}\\{m[2][-1]}", out, 1))
+
+
+def cell(text: object) -> Md:
+    """Literal text inside a GFM table cell; line breaks kept as ``<br>``."""
+    raw = printable(_NEWLINES.sub("\n", str(text)), keep_newlines=True).replace("\t", " ")
+    lines = [_literal(part.strip()) for part in raw.split("\n")]
+    out = "<br>".join(line for line in lines if line)
+    return Md(out or " ")
+
+
+def _escape_html_outside_code(line: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(line):
+        out.append(_escape_html(line[pos : m.start()]))
+        out.append(m[0])
+        pos = m.end()
+    out.append(_escape_html(line[pos:]))
+    return "".join(out)
+
+
+def _escape_html(text: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _AUTOLINK.finditer(text):
+        out.append(text[pos : m.start()].replace("<", "&lt;"))
+        out.append(m[0])
+        pos = m.end()
+    out.append(text[pos:].replace("<", "&lt;"))
+    return "".join(out)
+
+
+def block(text: object) -> Md:
+    """An author's Markdown section, made unable to break the document around it."""
+    raw = printable(_NEWLINES.sub("\n", str(text)), keep_newlines=True).strip("\n")
+    lines: list[str] = []
+    fence: str | None = None
+    for line in raw.split("\n"):
+        m = _FENCE.match(line)
+        if fence is None:
+            if m and not (m[1][0] == "`" and "`" in m[2]):
+                fence = m[1]
+                lines.append(line)
+                continue
+            lines.append(_escape_html_outside_code(line))
+        else:
+            if m and m[1][0] == fence[0] and len(m[1]) >= len(fence) and not m[2].strip():
+                fence = None
+            lines.append(line)
+    if fence is not None:
+        lines.append(fence)
+    return Md("\n".join(lines).rstrip())
