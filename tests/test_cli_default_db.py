@@ -33,7 +33,8 @@ def test_declare_log_ack_resolve_show_on_the_default_database(tmp_path: Path) ->
     data = json.loads(out.stdout)
     assert data["status"] == "resolved" and data["severity"] == 1
     assert data["channel"].startswith("#incident-") and data["channel"].endswith("-db-down")
-    assert any(e["text"].endswith("failing over to the replica") for e in data["timeline"])
+    entry = next(e for e in data["timeline"] if e["text"] == "failing over to the replica")
+    assert entry["role"] == "IC"
     db = tmp_path / "data" / "warroom" / "warroom.db"
     assert db.exists() and (db.stat().st_mode & 0o777) == 0o600
 

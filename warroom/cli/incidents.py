@@ -11,6 +11,7 @@ from warroom.cli.output import fields, local, minutes, table
 from warroom.cli.root import cli
 from warroom.errors import BadInput
 from warroom.models import Incident, TimelineEntry
+from warroom.policy import Policies
 from warroom.postmortem.overview import postmortem_list_note
 from warroom.queries import durations, incident_summary, list_incidents, load_view
 from warroom.refs import parse_ref
@@ -95,12 +96,26 @@ def log(
         )
 
     async def work(env: Env) -> None:
-        entry = await env.commands.log(ref, text, role=role, kind=kind, at=ctx.time(at))
+        body, prefix_role = text, role
+        if role is None:  # "IC: ..." sets the role prefix, as in the console
+            body, prefix_role = split_role_prefix(text, env.policies)
+        entry = await env.commands.log(ref, body, role=prefix_role, kind=kind, at=ctx.time(at))
         click.echo(
             f"{parse_ref_str(ref)} #{entry.seq} recorded at {local(entry.at, env.tz, '%H:%M:%S')}"
         )
 
     run(ctx, work)
+
+
+def split_role_prefix(text: str, policies: Policies) -> tuple[str, str | None]:
+    """A leading ``IC:``/``COMMS:``/``ENG:``/``SCRIBE:`` (the policy's prefixes) becomes
+    the entry's role; the rest of the text is kept exactly as typed."""
+    prefixes = policies.warroom.rules.message_prefixes
+    head, sep, rest = text.partition(":")
+    role = prefixes.get(head.strip().upper()) if sep and head == head.lstrip() else None
+    if role is None or not rest.strip():
+        return text, None
+    return rest.removeprefix(" "), role
 
 
 def run_error(message: str) -> None:
