@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from warroom import timeline
 from warroom.errors import BadInput, NotFound, NotPermitted
@@ -46,6 +47,11 @@ ROLE_ALIASES = {
     "tl": "tech",
     "scribe": "scribe",
 }
+
+
+def _id(inc: Incident) -> int:
+    assert inc.id is not None, "an incident read from the store has an id"
+    return inc.id
 
 
 def role_id(text: str) -> str:
@@ -134,8 +140,8 @@ class Commands:
 
     async def current_roles(self, s: AsyncSession, incident_id: int) -> dict[str, RoleAssignment]:
         q = select(RoleAssignment).where(
-            RoleAssignment.incident_id == incident_id,
-            RoleAssignment.ended_at.is_(None),  # type: ignore[union-attr]
+            col(RoleAssignment.incident_id) == incident_id,
+            col(RoleAssignment.ended_at).is_(None),
         )
         return {r.role: r for r in (await s.execute(q)).scalars()}
 
@@ -211,7 +217,7 @@ class Commands:
                 ref=inc.ref.lower(),
             )
             inc.channel = channel if opens_room else None
-            s.add(SeverityChange(incident_id=inc.id, at=declared, to_severity=sev, by=self.actor))
+            s.add(SeverityChange(incident_id=_id(inc), at=declared, to_severity=sev, by=self.actor))
             await self._entry(
                 s, inc, "declared", f"Declared SEV{sev} ({level.name}): {title}", declared
             )
@@ -223,13 +229,15 @@ class Commands:
             if ic:
                 s.add(
                     RoleAssignment(
-                        incident_id=inc.id, role="ic", person=ic, at=declared, by=self.actor
+                        incident_id=_id(inc), role="ic", person=ic, at=declared, by=self.actor
                     )
                 )
                 await self._entry(s, inc, "assign", f"IC: {ic}", declared)
             for phase in self.policies.warroom.workflow.phases:
                 for i, item in enumerate(phase.checklist):
-                    s.add(ChecklistItem(incident_id=inc.id, phase=phase.id, position=i, text=item))
+                    s.add(
+                        ChecklistItem(incident_id=_id(inc), phase=phase.id, position=i, text=item)
+                    )
             return inc
 
         return await self._run(work)
@@ -314,7 +322,9 @@ class Commands:
                 text = f"{ROLE_NAMES[r]}: {current.person} -> {person} (handoff)"
             else:
                 text = f"{ROLE_NAMES[r]}: {person}"
-            s.add(RoleAssignment(incident_id=inc.id, role=r, person=person, at=when, by=self.actor))
+            s.add(
+                RoleAssignment(incident_id=_id(inc), role=r, person=person, at=when, by=self.actor)
+            )
             await self._entry(s, inc, "assign", text, when)
             return inc
 
@@ -345,7 +355,7 @@ class Commands:
             level = self.policies.level(sev)
             s.add(
                 SeverityChange(
-                    incident_id=inc.id, at=when, from_severity=old, to_severity=sev, by=self.actor
+                    incident_id=_id(inc), at=when, from_severity=old, to_severity=sev, by=self.actor
                 )
             )
             word = "raised" if sev < old else "lowered"
@@ -517,7 +527,7 @@ class Commands:
         async def work(s: AsyncSession) -> StatusUpdate:
             inc = await self._incident(s, ref)
             update = StatusUpdate(
-                incident_id=inc.id,
+                incident_id=_id(inc),
                 at=when,
                 audience=audience,
                 stage=stage,

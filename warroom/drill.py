@@ -1,6 +1,6 @@
 """Game-day drills: a scenario from ``data/drills/`` played on its own database with a
-clock that runs N times faster, so a team rehearses the 15/30/60/120-minute
-escalations in minutes. Drill incidents carry ``drill=True`` (kept out of metrics)
+clock that runs N times faster, so a team rehearses the page at declaration and the
+15/30/60/120-minute escalations in minutes. Drill incidents carry ``drill=True`` (kept out of metrics)
 and their pages are marked ``[DRILL]``.
 """
 
@@ -174,9 +174,14 @@ async def run_drill(
     seen = 0
     pages = 0
     previous: datetime | None = None
+    # The first tick happens at the declaration (its page is due then): the loop has no
+    # plan of the incident before it, so hold the clock there rather than let it run on.
+    first: list[datetime] | None = [start]
     while True:
         event_at = start + timedelta(minutes=pending[0].at_minutes) if pending else end
-        previous, clock.cap = clock.cap, min(event_at, end, *await _next_due(loop, inc.id))
+        due = first if first is not None else await _next_due(loop, inc.id)
+        first = None
+        previous, clock.cap = clock.cap, min(event_at, end, *due)
         report = await loop.tick()
         pages += len(report.fired)
         await loop.drain()

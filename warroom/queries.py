@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from warroom.errors import NotFound
 from warroom.models import (
@@ -174,8 +175,8 @@ async def load_view(store: Store, ref: str) -> IncidentView:
         history = await _all(
             s,
             select(RoleAssignment)
-            .where(RoleAssignment.incident_id == n)
-            .order_by(RoleAssignment.at, RoleAssignment.id),  # type: ignore[arg-type]
+            .where(col(RoleAssignment.incident_id) == n)
+            .order_by(col(RoleAssignment.at), col(RoleAssignment.id)),
         )
         entries = await _all(
             s,
@@ -184,8 +185,8 @@ async def load_view(store: Store, ref: str) -> IncidentView:
         sev = await _all(
             s,
             select(SeverityChange)
-            .where(SeverityChange.incident_id == n)
-            .order_by(SeverityChange.at, SeverityChange.id),  # type: ignore[arg-type]
+            .where(col(SeverityChange.incident_id) == n)
+            .order_by(col(SeverityChange.at), col(SeverityChange.id)),
         )
         checklist = await _all(
             s,
@@ -198,8 +199,8 @@ async def load_view(store: Store, ref: str) -> IncidentView:
         updates = await _all(
             s,
             select(StatusUpdate)
-            .where(StatusUpdate.incident_id == n)
-            .order_by(StatusUpdate.at, StatusUpdate.id),  # type: ignore[arg-type]
+            .where(col(StatusUpdate.incident_id) == n)
+            .order_by(col(StatusUpdate.at), col(StatusUpdate.id)),
         )
     roles = {r.role: r for r in history if r.ended_at is None}
     return IncidentView(inc, roles, history, entries, sev, checklist, actions, updates)
@@ -226,7 +227,7 @@ async def list_incidents(
             q = q.where(Incident.resolved_at.is_(None))  # type: ignore[union-attr]
         if not include_drills:
             q = q.where(Incident.drill.is_(False))  # type: ignore[attr-defined]
-        q = q.order_by(Incident.severity, Incident.declared_at.desc())  # type: ignore[attr-defined]
+        q = q.order_by(col(Incident.severity), col(Incident.declared_at).desc())
         incidents = await _all(s, q)
         ids = [i.id for i in incidents]
         roles: dict[int, dict[str, RoleAssignment]] = {i: {} for i in ids}

@@ -23,6 +23,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlmodel import col
 
 from warroom.clock import Clock, SystemClock
 from warroom.errors import BadInput, StoreError
@@ -184,7 +185,7 @@ class Store:
 
     async def changes_since(self, mark: int) -> list[Change]:
         async with self.read() as s:
-            q = select(Change).where(Change.id > mark).order_by(Change.id)  # type: ignore[arg-type]
+            q = select(Change).where(col(Change.id) > mark).order_by(col(Change.id))
             return list((await s.execute(q)).scalars())
 
 

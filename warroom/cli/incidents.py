@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 from sqlalchemy import select
+from sqlmodel import col
 
 from warroom.cli.context import CliContext, Env, emit_json, run
 from warroom.cli.output import fields, local, minutes, table
@@ -318,14 +319,15 @@ def verify(ctx: CliContext, ref: str | None, as_json: bool) -> None:
                 if await s.get(Incident, ids[0]) is None:
                     raise BadInput(f"no incident INC-{ids[0]} in this database (see warroom list).")
             else:
-                ids = list((await s.execute(select(Incident.id).order_by(Incident.id))).scalars())  # type: ignore[arg-type]
+                q_ids = select(col(Incident.id)).order_by(col(Incident.id))
+                ids = [n for n in (await s.execute(q_ids)).scalars() if n is not None]
             reports = []
             for n in ids:
                 q = (
                     select(TimelineEntry)
-                    .where(TimelineEntry.incident_id == n)
-                    .order_by(TimelineEntry.seq)
-                )  # type: ignore[arg-type]
+                    .where(col(TimelineEntry.incident_id) == n)
+                    .order_by(col(TimelineEntry.seq))
+                )
                 reports.append(verify_chain(f"INC-{n}", list((await s.execute(q)).scalars())))
         if as_json:
             emit_json(

@@ -23,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom import timeline
+from warroom.clock import utc
 from warroom.escalation.engine import IncidentSnapshot, Step, late_by, plan
 from warroom.escalation.snapshot import snapshots_in
 from warroom.escalation.targets import notifications, resolve
-from warroom.models import Delivery, EscalationFiring, Incident, OncallOverride
+from warroom.models import Delivery, EscalationFiring, Incident, OncallOverride, TimelineEntry
 from warroom.policy import Policies
 from warroom.roster import Roster
 from warroom.store import Store, record_change
@@ -62,6 +63,47 @@ def how_long(delta: timedelta) -> str:
     if m:
         return f"{m} min {s:02d} s" if s else f"{m} min"
     return f"{s} s"
+
+
+def lateness(late: timedelta, entered: tuple[str, timedelta] | None, threshold: timedelta) -> str:
+    """Why a firing ``late`` past its due time went out late ("" within ``threshold``).
+
+    ``entered``: the declaration or severity change that made the step due was recorded
+    this long after the due time (its timeline kind, the delay). The engine could not
+    fire before that (``declare --at`` an earlier time pages at once); only the rest of
+    the delay is the engine not running."""
+    if late <= threshold:
+        return ""
+    if entered is None or entered[1] <= threshold:
+        return f" Fired {how_long(late)} late (the engine was not running when it was due)."
+    kind, lag = entered
+    what = "the declaration" if kind == "declared" else "the severity change"
+    why = f"{what} was entered after the fact, when this step was already due"
+    asleep = late - lag
+    if asleep > threshold:
+        why += f", and the engine was not running for {how_long(asleep)} after that"
+    return f" Fired {how_long(late)} late ({why})."
+
+
+async def entered_late(
+    s: AsyncSession, incident_id: int, due_at: datetime
+) -> tuple[str, timedelta] | None:
+    """The declaration or severity change (at or before ``due_at``) recorded last, when it
+    was recorded after ``due_at``: (its timeline kind, how long after)."""
+    q = (
+        select(TimelineEntry.kind, TimelineEntry.recorded_at)  # type: ignore[call-overload]
+        .where(
+            col(TimelineEntry.incident_id) == incident_id,
+            col(TimelineEntry.kind).in_(("declared", "severity")),
+            col(TimelineEntry.at) <= due_at,
+        )
+        .order_by(col(TimelineEntry.recorded_at).desc())
+        .limit(1)
+    )
+    row = (await s.execute(q)).first()
+    if row is None or utc(row[1]) <= due_at:
+        return None
+    return str(row[0]), utc(row[1]) - due_at
 
 
 async def covers_at(s: AsyncSession, at: datetime) -> list[OncallOverride]:
@@ -186,7 +228,8 @@ async def _fire(
         )
     text = _firing_text(step, what, who.recipients, who.unfilled, unreachable, roster)
     if late > late_threshold:
-        text += f" Fired {how_long(late)} late (the engine was not running when it was due)."
+        entered = await entered_late(s, snap.incident_id, step.due_at)
+        text += lateness(late, entered, late_threshold)
     await timeline.append(
         s,
         inc,
