@@ -294,6 +294,8 @@ async def test_an_on_call_override_is_who_gets_paged(
     inc = await commands.declare("Checkout down", 1)
     loop = EscalationLoop(store, policies, roster_for(), clock, sender=Recorder())
     await run_minutes([loop], clock, 16)
-    page, repage = [e.text for e in await entries(store, inc.id, "page") if e.text.startswith("Esc")]
+    page, repage = [
+        e.text for e in await entries(store, inc.id, "page") if e.text.startswith("Esc")
+    ]
     assert page.endswith("; paging erin (primary on-call).")
     assert "paging erin (primary on-call), dave (secondary on-call)" in repage

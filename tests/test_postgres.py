@@ -28,7 +28,9 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
-async def test_incident_life_cycle_on_postgres(pg_url: str, policies: Policies, clock: ManualClock) -> None:
+async def test_incident_life_cycle_on_postgres(
+    pg_url: str, policies: Policies, clock: ManualClock
+) -> None:
     store = await Store.open(pg_url, clock)
     try:
         cmds = Commands(store, policies, "alice", UTC)
@@ -48,7 +50,9 @@ async def test_incident_life_cycle_on_postgres(pg_url: str, policies: Policies, 
         await store.close()
 
 
-async def test_concurrent_writers_on_postgres(pg_url: str, policies: Policies, clock: ManualClock) -> None:
+async def test_concurrent_writers_on_postgres(
+    pg_url: str, policies: Policies, clock: ManualClock
+) -> None:
     stores = [await Store.open(pg_url, clock) for _ in range(4)]
     try:
         inc = await Commands(stores[0], policies, "ic", UTC).declare("load", 2)
@@ -60,7 +64,11 @@ async def test_concurrent_writers_on_postgres(pg_url: str, policies: Policies, c
 
         await asyncio.gather(*(writer(i, s) for i, s in enumerate(stores)))
         async with stores[0].read() as s:
-            q = select(TimelineEntry).where(TimelineEntry.incident_id == inc.id).order_by(TimelineEntry.seq)
+            q = (
+                select(TimelineEntry)
+                .where(TimelineEntry.incident_id == inc.id)
+                .order_by(TimelineEntry.seq)
+            )
             entries = list((await s.execute(q)).scalars())
         assert len([e for e in entries if e.text.startswith("w")]) == 200
         assert verify_chain(inc.ref or "", entries).ok

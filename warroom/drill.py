@@ -1,7 +1,7 @@
 """Game-day drills: a scenario from ``data/drills/`` played on its own database with a
 clock that runs N times faster, so a team rehearses the page at declaration and the
-15/30/60/120-minute escalations in minutes. Drill incidents carry ``drill=True`` (kept out of metrics)
-and their pages are marked ``[DRILL]``.
+15/30/60/120-minute escalations in minutes. Drill incidents carry ``drill=True`` (kept
+out of metrics) and their pages are marked ``[DRILL]``.
 """
 
 from __future__ import annotations
