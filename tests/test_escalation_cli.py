@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -122,7 +122,11 @@ def test_watch_once_fires_overdue_steps_in_order_and_only_once(wr: Warroom) -> N
         "sev1-unresolved-60",
         "sev1-unresolved-120",
     ]
-    assert all(" late " in x for x in lines)  # declared long before this test ran
+    # Declared (with --at) long before this test ran: each step is late, and says why.
+    assert all(
+        " late (the declaration was entered after the fact, when this step was already due)." in x
+        for x in lines
+    )
     again = wr("watch", "--once")
     assert again.exit_code == 0 and "Escalation" not in again.stdout
     data = wr.json("escalations", "INC-1")
@@ -261,6 +265,47 @@ async def test_drill_plays_a_scenario_on_a_fast_clock(
     assert at["Escalation sev1-page"] == declared
     assert at["Escalation sev1-no-ack-15"] == declared + timedelta(minutes=15)
     assert at["Escalation sev1-unresolved-120"] == declared + timedelta(minutes=120)
+
+
+class RunningClock(ManualClock):
+    """Drill time that moves on at every reading, as a fast wall clock does while the
+    database works (here 20 drill seconds a reading)."""
+
+    def now(self) -> datetime:
+        return self.advance(seconds=20)
+
+
+async def test_drill_page_at_declaration_is_on_time_on_a_running_clock(
+    tmp_path: Path, policies: Policies
+) -> None:
+    wall = RunningClock()
+    clock = DrillClock(wall)
+    store = await Store.open(tmp_path / "drill.db", clock)
+
+    async def sleep(wall_seconds: float) -> None:
+        wall.advance(timedelta(seconds=wall_seconds * 30000))
+
+    shown: list[tuple[object, ...]] = []
+    try:
+        result = await run_drill(
+            store,
+            policies,
+            roster_for(),
+            load_scenario("sev2-degradation"),
+            clock,
+            sender=DrillSender(),
+            speed=30000,
+            sleep=sleep,
+            show=shown.append,  # type: ignore[arg-type]
+        )
+    finally:
+        await store.close()
+    pages = {str(row[6]).split(":")[0]: (row[1], str(row[6])) for row in shown}
+    declared = result.incident.declared_at
+    at, text = pages["Escalation sev2-page"]
+    assert at == declared and "late" not in text
+    at, text = pages["Escalation sev2-no-ack-30"]
+    assert at == declared + timedelta(minutes=30) and "late" not in text
 
 
 def test_drill_cli(tmp_path: Path, pdir: Path) -> None:

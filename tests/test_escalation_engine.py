@@ -217,7 +217,12 @@ def test_a_missed_step_of_an_earlier_severity_is_reported(policies: Policies) ->
 def test_already_fired_steps_survive_a_severity_change(policies: Policies) -> None:
     # SEV2 paged at 0 and re-paged at 30, raised to SEV1 at 35 (its page and re-page fired
     # then), back to SEV2 at 50: the SEV2 page at declaration does not go out again.
-    fired = {"sev2-page": 0, "sev2-no-ack-30": 30, "sev1-page": 35, "sev1-no-ack-15": 35}
+    fired: dict[str, float] = {
+        "sev2-page": 0,
+        "sev2-no-ack-30": 30,
+        "sev1-page": 35,
+        "sev1-no-ack-15": 35,
+    }
     s = snap(2, changes=((35, 1), (50, 2)), fired=fired)
     p = plan(policies, s, at(55))
     assert p.severity == 2

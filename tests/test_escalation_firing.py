@@ -65,7 +65,7 @@ async def test_sev1_unacknowledged_pages_at_0_15_30_60_120_once_with_two_loops(
     pages = [e.text for e in await entries(store, inc.id, "page") if e.text.startswith("Esc")]
     assert len(pages) == 5
     assert pages[0] == (
-        "Escalation sev1-page: SEV1 INC-1: Checkout down. Page primary oncall; "
+        "Escalation sev1-page: SEV1 INC-1: Checkout down. Page the primary on-call; "
         "paging carol (primary on-call)."
     )
     assert pages[1].startswith(
@@ -123,6 +123,47 @@ async def test_loop_asleep_two_hours_fires_overdue_steps_once_in_order_saying_ho
     # A second process that wakes up later fires nothing either.
     other = EscalationLoop(store, policies, roster_for(), clock, sender=Recorder())
     assert (await other.tick()).fired == []
+
+
+async def test_a_declaration_entered_after_the_fact_pages_at_once_saying_why(
+    store: Store, commands: Commands, policies: Policies, clock: ManualClock
+) -> None:
+    """``declare --at`` ten minutes ago with the engine running: the page goes out at
+    once, 10 min after its time, and the timeline does not blame the engine."""
+    loop = EscalationLoop(store, policies, roster_for(), clock, sender=Recorder())
+    await loop.tick()
+    inc = await commands.declare("Checkout down", 2, at=clock.now() - timedelta(minutes=10))
+    report = await loop.tick()
+    (fired,) = report.fired
+    assert fired.step.step_id == "sev2-page" and fired.late == timedelta(minutes=10)
+    assert fired.text.endswith(
+        " Fired 10 min late (the declaration was entered after the fact, when this step "
+        "was already due)."
+    )
+    # Then nothing runs for 30 min: the re-page due at 30 was known in time, so its delay
+    # is the engine's.
+    clock.advance(minutes=30)
+    (fired,) = (await loop.tick()).fired
+    assert fired.step.step_id == "sev2-no-ack-30"
+    assert fired.text.endswith(" Fired 10 min late (the engine was not running when it was due).")
+    # A raise to SEV1 entered 5 min after the fact, the engine asleep 3 more minutes.
+    sev = inc.declared_at + timedelta(minutes=35)
+    clock.set(sev + timedelta(minutes=5))
+    await commands.set_severity(inc.ref or "", 1, at=sev)
+    clock.advance(minutes=3)
+    fired_now = (await loop.tick()).fired
+    assert [f.step.step_id for f in fired_now] == [
+        "sev1-page",
+        "sev1-no-ack-15",
+        "sev1-unresolved-30",
+    ]
+    assert all(
+        f.text.endswith(
+            " Fired 8 min late (the severity change was entered after the fact, when this "
+            "step was already due, and the engine was not running for 3 min after that)."
+        )
+        for f in fired_now
+    )
 
 
 async def test_ack_stops_the_rest_of_the_page(

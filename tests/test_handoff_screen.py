@@ -77,7 +77,8 @@ async def test_review_notes_and_acknowledgment_in_the_console(db_path: Path, pol
         assert table.row_count == 1
         row = [str(c) for c in table.get_row_at(0)]
         assert row[0] == "INC-1" and row[3] == "dave" and "Checkout down" in row[6]
-        assert "Re-page the on-call engineer" in row[4]  # not acknowledged: the 15-min step
+        # Not acknowledged and no engine ran: the page at declaration (09:00) is still due.
+        assert row[4].startswith("Mon 09:00 Page primary")
         await pilot.press("e")
         notes = dave_app.screen.query_one("#handoff-notes", TextArea)
         assert notes.has_focus

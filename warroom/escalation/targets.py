@@ -13,9 +13,10 @@ Targets (escalation.yaml) are resolved with the roster:
 Escalation-policy levels (oncall.yaml): a page to a level's target that the person
 does not acknowledge within the level's timeout goes on to the next level (primary,
 then secondary, then the engineering manager), ``repeat`` more rounds when the last
-level has a timeout. Each person is notified by the notification rules of the
-step's urgency (high: push now, phone after 1 min, SMS after 2 min), and the rest of
-that schedule stops once the person (or, for a ``no_ack`` step, anyone) acknowledges.
+level has a timeout; low-urgency pages do not climb. Each person is notified by the
+notification rules of the step's urgency (high: push now, phone after 1 min, SMS after
+2 min), and the rest of that schedule stops once the person (or, for a ``no_ack``
+step, anyone) acknowledges.
 """
 
 from __future__ import annotations
@@ -194,7 +195,12 @@ def notifications(
     rules = policies.oncall.notification_rules.get(urgency, [])  # type: ignore[call-overload]
     best: dict[tuple[str, str], Notification] = {}
     for rec in resolution.recipients:
-        for who, offset, before in _chain(policies, roster, rec, at, ic, covers):
+        # Only high-urgency pages climb the escalation-policy levels; a low-urgency
+        # reminder (SEV3) stays with the person it was meant for.
+        chain = (
+            _chain(policies, roster, rec, at, ic, covers) if urgency == "high" else [(rec, 0.0, ())]
+        )
+        for who, offset, before in chain:
             spec = roster.person(who.person) if roster else None
             contacts = dict(spec.contacts) if spec else {}
             planned = [(r.method, r.after_minutes) for r in rules if r.method in contacts]

@@ -17,6 +17,15 @@ TARGETS = (
     "executive_oncall",
     "all_hands",
 )
+TARGET_LABELS = {
+    "primary_oncall": "the primary on-call",
+    "secondary_oncall": "the secondary on-call",
+    "incident_commander": "the incident commander",
+    "team_lead": "the team lead",
+    "engineering_manager": "the engineering manager",
+    "executive_oncall": "the executive on-call",
+    "all_hands": "all hands",
+}
 Target = Literal[
     "primary_oncall",
     "secondary_oncall",
@@ -387,7 +396,7 @@ class Policies(Strict):
         level = self.level(severity)
         steps = self.escalation.steps_for(severity)
         if level.pages:
-            who = ", ".join(t.replace("_", " ") for t in level.pages)
+            who = ", ".join(TARGET_LABELS[t] for t in level.pages)
             first = EscalationStep(
                 id=f"sev{severity}-page",
                 condition="no_ack",
