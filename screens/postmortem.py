@@ -23,11 +23,11 @@ from textual.widgets import Footer, Static, TextArea
 
 from screens.messages import DataChanged
 from warroom.errors import WarroomError
+from warroom.files import write_text_atomic
 from warroom.postmortem import load_document, move_status, render_markdown, save_sections
 from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
 from warroom.postmortem.blameless import check_text
 from warroom.postmortem.document import PostmortemDoc
-from warroom.postmortem.files import write_atomic
 from warroom.postmortem.markdown import inline
 from warroom.postmortem.process import MOVES
 from warroom.postmortem.sections import SECTIONS, STATUS_LABELS, prompt, title
@@ -285,7 +285,9 @@ class PostmortemScreen(Screen[None]):
             text = render_markdown(doc)
             folder = self.export_dir or Path.cwd()
             path = folder / f"{self.ref.lower()}-postmortem.md"
-            self.last_export = await asyncio.to_thread(write_atomic, path, text)
+            self.last_export = await asyncio.to_thread(
+                write_text_atomic, path, text, "the post-mortem"
+            )
         except WarroomError as err:
             self.notify(err.message, title="Not exported", severity="error", markup=False)
             return

@@ -28,8 +28,8 @@ from warroom.actions import (
 from warroom.cli.context import CliContext, Env, emit_json, run
 from warroom.cli.output import table
 from warroom.cli.root import cli
+from warroom.files import write_text_atomic
 from warroom.models import ActionItem
-from warroom.postmortem.files import write_atomic
 from warroom.postmortem.monthly import monthly_review
 from warroom.refs import ref_for
 from warroom.text import printable
@@ -229,7 +229,7 @@ def monthly(ctx: CliContext, month: str | None, output: str | None) -> None:
     async def work(env: Env) -> None:
         text = await monthly_review(env.store, env.policies, month=month, tz=env.tz)
         if output:
-            path = write_atomic(output, text)
+            path = write_text_atomic(output, text, "the document")
             click.echo(f"Monthly review written to {path}")
         else:
             click.echo(text, nl=False)

@@ -11,8 +11,8 @@ from warroom.cli.context import CliContext, Env, emit_json, run
 from warroom.cli.output import local, table
 from warroom.cli.root import cli
 from warroom.errors import BadInput
+from warroom.files import write_atomic
 from warroom.models import OncallOverride
-from warroom.oncall.files import write_atomic
 from warroom.oncall.health import Violation, schedule_violations
 from warroom.oncall.ics import build_calendar, export_window
 from warroom.oncall.overrides import OnCallCommands, OverrideResult, load_overrides, rotation_named

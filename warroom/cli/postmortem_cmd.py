@@ -20,10 +20,10 @@ import click
 from warroom.cli.context import CliContext, Env, emit_json, guard, run
 from warroom.cli.root import cli
 from warroom.errors import BadInput
+from warroom.files import write_text_atomic
 from warroom.postmortem import load_document, move_status, render_markdown, save_sections, to_json
 from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
 from warroom.postmortem.document import PostmortemDoc
-from warroom.postmortem.files import write_atomic
 from warroom.postmortem.sections import STATUS_LABELS, title
 from warroom.text import printable
 
@@ -71,7 +71,7 @@ def _check_text(doc: PostmortemDoc, env: Env) -> str:
 
 def _emit(text: str, output: str | None, what: str) -> None:
     if output:
-        path = write_atomic(output, text)
+        path = write_text_atomic(output, text, "the document")
         click.echo(f"{what} written to {path}")
     else:
         click.echo(text, nl=False)

@@ -18,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from warroom.errors import BadInput
-from warroom.oncall.files import write_atomic
+from warroom.files import write_atomic
 from warroom.oncall.health import too_small
 from warroom.policy.models import OnCallPolicy
 from warroom.roster import Roster, RotationSpec, require_roster, roster_path

@@ -48,3 +48,12 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, what: str = "the fil
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     return target
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str, what: str = "the file") -> Path:
+    """Write ``text`` as UTF-8, atomically (see :func:`write_atomic`)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"cannot write {what} to {path}: the text is not valid Unicode.") from None
+    return write_atomic(path, data, what)
