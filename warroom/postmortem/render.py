@@ -17,6 +17,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from warroom.errors import BadInput
+from warroom.milestones import MILESTONES
 from warroom.policy import Policies
 from warroom.postmortem.agenda import meeting_agenda
 from warroom.postmortem.document import PostmortemDoc
@@ -120,18 +121,7 @@ def context(doc: PostmortemDoc) -> dict[str, Any]:
         },
         "start": doc.start,
         "end": doc.end,
-        "milestones": {
-            name: getattr(inc, name)
-            for name in (
-                "started_at",
-                "detected_at",
-                "declared_at",
-                "acknowledged_at",
-                "mitigated_at",
-                "resolved_at",
-                "closed_at",
-            )
-        },
+        "milestones": {name: getattr(inc, name) for name in MILESTONES},
         **doc.figures(),
         "ic": ic,
         "roles": roles,
@@ -195,13 +185,7 @@ def to_json(doc: PostmortemDoc) -> dict[str, Any]:
         "created_at": iso_z(doc.created_at),
         "updated_at": iso_z(doc.updated_at),
         "final_at": iso_z(doc.final_at),
-        "started_at": iso_z(inc.started_at),
-        "detected_at": iso_z(inc.detected_at),
-        "declared_at": iso_z(inc.declared_at),
-        "acknowledged_at": iso_z(inc.acknowledged_at),
-        "mitigated_at": iso_z(inc.mitigated_at),
-        "resolved_at": iso_z(inc.resolved_at),
-        "closed_at": iso_z(inc.closed_at),
+        **{name: iso_z(getattr(inc, name)) for name in MILESTONES},
         **doc.figures(),
         "roles": {r["role"]: r["person"] for r in roles},
         "role_history": [
