@@ -78,7 +78,7 @@ async def test_review_notes_and_acknowledgment_in_the_console(db_path: Path, pol
         row = [str(c) for c in table.get_row_at(0)]
         assert row[0] == "INC-1" and row[3] == "dave" and "Checkout down" in row[6]
         # Not acknowledged and no engine ran: the page at declaration (09:00) is still due.
-        assert row[4].startswith("Mon 09:00 Page primary")
+        assert row[4].startswith("Mon 09:00 Page the primary on-call")
         await pilot.press("e")
         notes = dave_app.screen.query_one("#handoff-notes", TextArea)
         assert notes.has_focus
