@@ -509,3 +509,21 @@ def test_war_room_snapshot(snap_compare, tmp_path, policies, size) -> None:  # t
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_consoles_in_two_zones_show_the_same_due_times(db_path, clock, policies) -> None:
+    """New York and Kolkata: the same countdowns, and clock times that are the same instant."""
+    from zoneinfo import ZoneInfo
+
+    iid = await seed(db_path, clock, policies)
+    ny = make_app(url(db_path), policies, clock, actor=ACTOR, tz=ZoneInfo("America/New_York"))
+    kol = make_app(url(db_path), policies, clock, actor="sam", tz=ZoneInfo("Asia/Kolkata"))
+    async with ny.run_test(size=(120, 40)) as p1, kol.run_test(size=(120, 40)) as p2:
+        await open_room(ny, p1, iid)
+        await open_room(kol, p2, iid)
+        a = str(ny.screen.query_one(EscalationPane).render())
+        b = str(kol.screen.query_one(EscalationPane).render())
+    # the status update is due at 09:30Z: 04:30 in New York, 15:00 in Kolkata
+    assert "Status update due in 20:00 (04:30)" in a
+    assert "Status update due in 20:00 (15:00)" in b
+    assert a.replace("(04:30)", "") == b.replace("(15:00)", "")
