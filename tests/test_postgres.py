@@ -75,3 +75,47 @@ async def test_concurrent_writers_on_postgres(
     finally:
         for s in stores:
             await s.close()
+
+
+async def test_escalation_loops_fire_each_step_once_on_postgres(
+    pg_url: str, policies: Policies, clock: ManualClock
+) -> None:
+    """Three engine loops (three consoles) on one PostgreSQL database: every step of
+    every incident fires once and every notification is sent once."""
+    from collections import Counter
+
+    from tests.escalation_support import Recorder, roster_for
+    from warroom.escalation import EscalationLoop, load_snapshot, plan
+    from warroom.models import EscalationFiring
+
+    stores = [await Store.open(pg_url, clock) for _ in range(3)]
+    sender = Recorder()
+    try:
+        roster = roster_for(methods=("push",))
+        loops = [
+            EscalationLoop(s, policies, roster, clock, name=f"pg-{i}", sender=sender)
+            for i, s in enumerate(stores)
+        ]
+        cmds = Commands(stores[0], policies, "alice", UTC)
+        ids = []
+        for n in range(10):
+            inc = await cmds.declare(f"pg incident {n}", 1 if n % 2 else 2)
+            ids.append(inc.id or 0)
+        for _minute in range(125):
+            await asyncio.gather(*(lp.tick() for lp in loops))
+            await asyncio.gather(*(lp.drain() for lp in loops))
+            clock.advance(minutes=1)
+        async with stores[0].read() as s:
+            keys = [
+                (f.incident_id, f.step_key)
+                for f in (await s.execute(select(EscalationFiring))).scalars()
+            ]
+        assert max(Counter(keys).values()) == 1
+        for iid in ids:
+            p = plan(policies, await load_snapshot(stores[1], iid), clock.now())
+            assert p.due == [] and p.fired
+        sent = Counter((url, m.title, m.body) for url, m in sender.sent)
+        assert sent and max(sent.values()) == 1
+    finally:
+        for s in stores:
+            await s.close()
