@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from screens.messages import DataChanged
+from screens.messages import DataChanged, in_view
 from warroom.actions import (
     STATUS_LABELS,
     complete_action,
@@ -68,6 +68,7 @@ class ActionItemsScreen(Screen[None]):
         self.mine = False
         self.items: list[ActionItem] = []
         self.pending: list[PendingPostmortem] = []
+        self._stale = False
 
     @property
     def wapp(self) -> WarroomApp:
@@ -86,7 +87,16 @@ class ActionItemsScreen(Screen[None]):
         self.reload()
 
     def on_data_changed(self, event: DataChanged) -> None:
-        if self.incident_id is None or event.touches(self.incident_id):
+        if self.incident_id is not None and not event.touches(self.incident_id):
+            return
+        if in_view(self):
+            self.reload()
+        else:  # under a post-mortem: catch up on return, not on every change
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
             self.reload()
 
     @work(exclusive=True, group="action-items-load", exit_on_error=False)
@@ -188,7 +198,8 @@ class ActionItemsScreen(Screen[None]):
 
         self.app.push_screen(PostmortemScreen(item.incident_id))
 
-    @work(exclusive=True, group="action-items-change", exit_on_error=False)
+    # Not exclusive: a second key press must not cancel the first write half-way.
+    @work(group="action-items-change", exit_on_error=False)
     async def _change(self, item_id: int, status: str) -> None:
         app = self.wapp
         try:

@@ -30,6 +30,7 @@ from screens.help import HelpScreen
 from screens.home import HomeScreen
 from screens.messages import DataChanged
 from screens.palette import WarroomCommands
+from warroom.changefeed import ChangeReader
 from warroom.clock import Clock
 from warroom.commands import Commands
 from warroom.errors import WarroomError
@@ -43,6 +44,7 @@ POLL_SECONDS = 0.25
 ESCALATION_SECONDS = 1.0
 CLOSE_WAIT_SECONDS = 2.0
 FULL_RELOAD_AFTER = 500  # more changes than this at once: tell screens "everything changed"
+LATE_COMMIT_POLLS = 120  # ids committed out of order (PostgreSQL) are looked for ~30 s
 # App actions that push a screen: switched off while a dialog (modal) is open.
 SCREEN_ACTIONS = frozenset({"declare", "help", "handoff", "action_items"})
 
@@ -86,7 +88,8 @@ class WarroomApp(App[None]):
         self.commands: Commands
         self.startup_error: WarroomError | None = None
         self.sub_title = f"acting as {actor}"
-        self._mark = 0
+        self._feed: ChangeReader | None = None
+        self._feed_lock = asyncio.Lock()  # the poll and the engine pass read the feed in turn
         self._polling = False
         self._poll_failed = False
         self._closing = False
@@ -106,7 +109,10 @@ class WarroomApp(App[None]):
             self.exit(return_code=err.exit_code)
             return
         self.commands = Commands(self.store, self.policies, self.actor, self.tz)
-        self._mark = await self.store.change_mark()
+        self._feed = ChangeReader(
+            self.store, hole_polls=LATE_COMMIT_POLLS, max_batch=FULL_RELOAD_AFTER
+        )
+        await self._feed.poll()  # the screens load everything when they mount
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_tick, name="change-feed")
@@ -162,17 +168,13 @@ class WarroomApp(App[None]):
 
     async def check_changes(self) -> bool:
         """Read the change feed once; tell every screen on the stack what moved."""
-        mark = await self.store.change_mark()
-        if mark == self._mark:
-            return False
-        ids: frozenset[int | None]
-        if mark < self._mark or mark - self._mark > FULL_RELOAD_AFTER:
-            ids = frozenset({None})
-        else:
-            ids = frozenset(c.incident_id for c in await self.store.changes_since(self._mark))
-        self._mark = mark
+        async with self._feed_lock:  # two readers at once would announce one change twice
+            assert self._feed is not None
+            batch = await self._feed.poll()
+            if not batch:
+                return False
         for screen in self.screen_stack:
-            screen.post_message(DataChanged(ids, mark))
+            screen.post_message(DataChanged(batch.incident_ids, self._feed.mark or 0))
         return True
 
     # --- the escalation engine --------------------------------------------------------
@@ -199,7 +201,8 @@ class WarroomApp(App[None]):
                 markup=False,
             )
         self._escalation_error = report.error
-        await self.check_changes()
+        if report.fired:  # show the pages now; otherwise the poll sees what moved
+            await self.check_changes()
 
     # --- actions ---------------------------------------------------------------------
 
@@ -231,13 +234,12 @@ class WarroomApp(App[None]):
             self.open_incident(result.incident_id)
 
     def open_incident(self, incident_id: int) -> None:
-        """Push the war-room screen of one incident."""
-        try:
-            from screens.war_room import WarRoomScreen
-        except ModuleNotFoundError as exc:
-            if exc.name != "screens.war_room":
-                raise
-            self.notify("The war-room screen is not installed yet.", severity="warning")
+        """Push the war-room screen of one incident (not a second one on top of itself:
+        its scribe input would hide the first one's unsaved line)."""
+        from screens.war_room import WarRoomScreen
+
+        screen = self._working_screen()
+        if isinstance(screen, WarRoomScreen) and screen.incident_id == incident_id:
             return
         self.push_screen(WarRoomScreen(incident_id))
 

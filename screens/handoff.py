@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
-from screens.messages import DataChanged
+from screens.messages import DataChanged, in_view
 from warroom.errors import WarroomError
 from warroom.oncall.handoff import HandoffCommands
 from warroom.oncall.review import HandoffReview, load_review
@@ -75,6 +75,7 @@ class HandoffScreen(Screen[None]):
         self.review: HandoffReview | None = None
         self._saved_notes = ""  # what the store holds, to tell unsaved edits apart
         self._leave_armed = False
+        self._stale = False
 
     @property
     def console(self) -> WarroomApp:
@@ -143,7 +144,15 @@ class HandoffScreen(Screen[None]):
         self.post_message(self.ReviewLoaded(review))
 
     def on_data_changed(self, _message: DataChanged) -> None:
-        self.load()
+        if in_view(self):
+            self.load()
+        else:  # under a war room: catch up on return, not on every entry typed there
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.load()
 
     def on_handoff_screen_review_loaded(self, message: ReviewLoaded) -> None:
         self.review = r = message.review

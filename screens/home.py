@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from screens.messages import DataChanged
+from screens.messages import DataChanged, in_view
 from warroom.actions import local_today
 from warroom.board import Board, BoardRow, FollowUps, load_board, next_escalation, on_call_now
 from warroom.errors import WarroomError
@@ -186,7 +186,7 @@ class HomeScreen(Screen[None]):
         self.post_message(self.BoardLoaded(board))
 
     def on_data_changed(self, _message: DataChanged) -> None:
-        if self.is_current:
+        if in_view(self):
             self.load()
         else:  # under a war room: catch up when the user comes back, not on every entry
             self._stale = True

@@ -10,11 +10,12 @@ Markdown file, F8 shows the meeting agenda instead of the document.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
 
 NEXT = {"draft": "in_review", "in_review": "final"}
 PREVIOUS = {"in_review": "draft", "final": "in_review"}
+
+# Unsaved sections survive leaving the screen: app -> incident id -> section -> text.
+_DRAFTS: weakref.WeakKeyDictionary[App[Any], dict[int, dict[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class PostmortemScreen(Screen[None]):
@@ -122,12 +128,21 @@ class PostmortemScreen(Screen[None]):
         dirty = self.dirty()
         old = self.doc
         self.doc = doc
+        # The first load brings back what was typed here before and not saved.
+        drafts = _DRAFTS.get(self.app, {}).pop(self.incident_id, {}) if old is None else {}
         for name in SECTIONS:
             area = self.area(name)
             stored = doc.sections.get(name, "")
-            if name not in dirty and (old is None or area.text != stored):
+            if name in drafts:
+                area.load_text(drafts[name])
+            elif name not in dirty and (old is None or area.text != stored):
                 area.load_text(stored)
             area.read_only = doc.status == "final"
+        if drafts:
+            self.notify(
+                f"Your {len(drafts)} unsaved section(s) are back; Ctrl+S saves them.",
+                title=self.ref,
+            )
         self._show()
 
     def on_data_changed(self, event: DataChanged) -> None:
@@ -220,9 +235,12 @@ class PostmortemScreen(Screen[None]):
         return True
 
     def action_back(self) -> None:
-        if self.dirty():
+        dirty = self.dirty()
+        if dirty:
+            _DRAFTS.setdefault(self.app, {})[self.incident_id] = dirty
             self.notify(
-                "Unsaved sections were kept in this screen only; press Ctrl+S to save them.",
+                f"Your {len(dirty)} unsaved section(s) of {self.ref} are kept; "
+                "they are back when you reopen its post-mortem.",
                 severity="warning",
             )
         self.dismiss(None)

@@ -11,7 +11,8 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
-from textual.markup import escape
+
+from screens.palette import plain_highlight
 
 PaletteCommand = tuple[str, str, Callable[[], Any]]
 
@@ -30,5 +31,5 @@ class WarRoomCommands(Provider):
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                # highlight() reads markup: escape, the names come from policy files
-                yield Hit(score, matcher.highlight(escape(name)), callback, name, help_text)
+                # the names come from policy files: never read as markup
+                yield Hit(score, plain_highlight(matcher, name), callback, name, help_text)

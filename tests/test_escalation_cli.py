@@ -321,3 +321,18 @@ def test_drill_cli(tmp_path: Path, pdir: Path) -> None:
     assert not w.db.exists() or "INC-1" not in w("list").stdout  # its own database
     shown = Warroom(db).json("show", "INC-1")
     assert shown["drill"] is True
+
+
+def test_watch_once_that_fails_exits_1_and_says_so_once(
+    wr: Warroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warroom.escalation.loop import EscalationLoop
+
+    async def broken(self: EscalationLoop, report: object) -> None:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(EscalationLoop, "_tick", broken)
+    r = wr("watch", "--once")
+    assert r.exit_code == 1, r.output
+    assert r.stderr.count("disk I/O error") == 1 and "still running" not in r.stderr
+    assert "Traceback" not in r.output

@@ -340,3 +340,40 @@ async def test_an_on_call_override_is_who_gets_paged(
     ]
     assert page.endswith("; paging erin (primary on-call).")
     assert "paging erin (primary on-call), dave (secondary on-call)" in repage
+
+
+async def test_a_declaration_committed_below_the_mark_still_pages(
+    store: Store, commands: Commands, policies: Policies, clock: ManualClock
+) -> None:
+    """PostgreSQL commits change-feed ids out of order: a declaration whose change row
+    becomes visible after a higher id was read must still page (at once, not never)."""
+    from sqlalchemy import update
+
+    from warroom.models import Change
+
+    other = await commands.declare("Search slow", 3)
+    loop = EscalationLoop(store, policies, roster_for(), clock, sender=Recorder())
+    await loop.tick()
+    mark = await store.change_mark()
+
+    async def later_change(s):  # type: ignore[no-untyped-def]
+        # Committed first, with the higher id: another console's write.
+        s.add(Change(id=mark + 50, incident_id=other.id, kind="delivery", at=clock.now()))
+
+    await store.transaction(later_change)
+    assert (await loop.tick()).fired == []
+    inc = await commands.declare("Checkout down", 1)
+
+    async def renumber(s):  # type: ignore[no-untyped-def]
+        # The declaration's rows got their ids before the write above committed.
+        await s.execute(
+            update(Change).where(Change.id > mark + 50).values(id=Change.id - 49)  # type: ignore[arg-type, operator]
+        )
+
+    await store.transaction(renumber)
+    assert await store.change_mark() == mark + 50  # the newest id has not moved
+    (fired,) = (await loop.tick()).fired
+    assert (fired.ref, fired.step.step_id) == (inc.ref, "sev1-page")
+    for _ in range(40):  # the holes are forgotten after a while: ticks are cheap again
+        assert (await loop.tick()).fired == []
+    assert loop.feed.holes == {}

@@ -220,3 +220,13 @@ async def test_review_picks_the_coming_handoff_from_twelve_hours_before(
     sunday = await load_review(store, policies, roster, utc(2026, 3, 8, 22, 30))
     assert sunday.at == utc(2026, 3, 9, 10)  # the coming one
     assert (sunday.primary.outgoing, sunday.primary.incoming) == ("dave", "erin")
+
+
+async def test_review_weeks_before_the_rotation_starts_is_of_its_first_handoff(
+    store: Store, pol_dir: Path
+) -> None:
+    policies = load_policies(pol_dir)
+    roster = demo_roster(pol_dir)
+    early = await load_review(store, policies, roster, utc(2025, 12, 1, 9))
+    assert early.at == utc(2026, 1, 5, 10)  # the first handoff, not one before the start
+    assert early.primary.incoming == "alice"

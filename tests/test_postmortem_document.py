@@ -226,3 +226,19 @@ def test_inline_and_block_escape_what_they_must() -> None:
     assert "<li><code>&lt;b&gt;</code> in code</li>" in kept
     assert '<a href="https://example.com">' in kept
     assert "<b>" not in gfm().render(block("raw <b>html</b>"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. roll back\n   ```sh\n   kubectl rollout undo\n   ```\n2. <b>done</b>",
+        "- ```\n  code\n  ```\n<script>x</script>",
+        "```\nnever closed <b>",
+        "<!--\n\n```\n<b>hidden</b>",
+        "> ```\n> quoted, never closed",
+    ],
+)
+def test_a_section_with_code_cannot_swallow_the_document(text: str) -> None:
+    html = gfm().render(f"## Response\n\n{block(text)}\n\n## Next\n\nafter\n")
+    assert "<h2>Next</h2>" in html and "<p>after</p>" in html
+    assert "<b>" not in html and "<script>" not in html

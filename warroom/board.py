@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from warroom.actions import is_overdue, list_actions
 from warroom.escalation import IncidentSnapshot, Step, plan
 from warroom.escalation.snapshot import load_snapshots
-from warroom.escalation.targets import LABELS
+from warroom.escalation.targets import LABELS, resolve_target
 from warroom.models import Incident, OncallOverride
 from warroom.oncall.overrides import load_overrides
-from warroom.oncall.segments import Segment, person_on_call, who_at
+from warroom.oncall.segments import Segment, who_at
 from warroom.policy import Policies
 from warroom.postmortem.overview import PendingPostmortem, pending_postmortems
 from warroom.queries import list_incidents
@@ -117,24 +117,6 @@ def on_call_now(
     return sorted(found, key=lambda s: (s.kind != "primary", s.rotation))
 
 
-def who_is(
-    roster: Roster | None,
-    target: str,
-    at: datetime,
-    overrides: Sequence[OncallOverride] = (),
-    ic: str | None = None,
-) -> list[str]:
-    """The people a policy target names at ``at`` (empty when nobody fills it)."""
-    if target == "incident_commander":
-        return [ic] if ic else []
-    if roster is None:
-        return []
-    if target in ("primary_oncall", "secondary_oncall"):
-        person = person_on_call(roster, overrides, target.removesuffix("_oncall"), at)
-        return [person] if person else []
-    return list(roster.targets.get(target, []))
-
-
 def describe_targets(
     roster: Roster | None,
     targets: Sequence[str],
@@ -146,7 +128,7 @@ def describe_targets(
     out = []
     for t in targets:
         name = LABELS.get(t, t.replace("_", " "))
-        people = who_is(roster, t, at, overrides, ic)
+        people = resolve_target(roster, t, at, ic, overrides)
         if t == "all_hands" and people:
             name += f" ({len(people)} people)"
         elif people:

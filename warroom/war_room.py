@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from warroom.commands import ROLE_NAMES, ROLES, same_person
+from warroom.commands import ROLE_NAMES, same_person
 from warroom.errors import NotFound
 from warroom.escalation import IncidentSnapshot
 from warroom.escalation.snapshot import snapshot_in
@@ -116,7 +116,3 @@ def staffing_warnings(policies: Policies, severity: int, holders: dict[str, str]
             f"on SEV{severity} the policy wants two people."
         )
     return out
-
-
-def vacant_roles(holders: dict[str, str]) -> list[str]:
-    return [r for r in ROLES if r not in holders]

@@ -16,7 +16,7 @@ from warroom.cli.context import CliContext, Env, emit_json, guard, run
 from warroom.cli.output import local, table
 from warroom.cli.root import cli
 from warroom.clock import ScaledClock, SystemClock
-from warroom.errors import BadInput
+from warroom.errors import WarroomError
 from warroom.escalation import EscalationLoop, TickReport
 from warroom.escalation.report import escalation_report
 from warroom.notify import AppriseSender, DrillSender, Sender
@@ -104,7 +104,7 @@ def _echo_report(report: TickReport, ctx: CliContext, loop: EscalationLoop) -> N
     while loop.outcomes:
         o = loop.outcomes.popleft()
         what = "sent" if o.ok else ("gave up" if o.gave_up else "failed, will retry")
-        tail = f": {o.error}" if o.error else ""
+        tail = f": {printable(o.error)}" if o.error else ""
         click.echo(f"          {o.person} via {o.method}: {what}{tail}")
 
 
@@ -131,9 +131,10 @@ def watch(ctx: CliContext, once: bool, interval: float) -> None:
         if once:
             report = await loop.tick()
             await loop.drain()
+            error, report.error = report.error, None  # not "still running": said below
             _echo_report(report, ctx, loop)
-            if report.error:
-                raise BadInput(report.error)
+            if error:  # a failure (exit 1), not bad input
+                raise WarroomError(f"warroom watch --once: the escalation pass failed: {error}")
             return
         stop = asyncio.Event()
         ev = asyncio.get_running_loop()

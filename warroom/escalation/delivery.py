@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom import timeline
+from warroom.clock import utc
 from warroom.escalation.firing import ENGINE_AUTHOR, how_long
 from warroom.models import Delivery, EscalationFiring, Incident, TimelineEntry
 from warroom.notify import DeliveryFailed, Message, Sender
@@ -82,8 +83,6 @@ async def _acked_people(s: AsyncSession, incident_ids: list[int]) -> dict[int, d
         .group_by(TimelineEntry.incident_id, TimelineEntry.author)
     )
     out: dict[int, dict[str, datetime]] = defaultdict(dict)
-    from warroom.clock import utc
-
     for iid, author, at in (await s.execute(q)).all():
         key = author.casefold()
         at = utc(at)
@@ -186,8 +185,6 @@ async def next_due(store: Store) -> datetime | None:
     async with store.read() as s:
         q = select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "pending")  # type: ignore[arg-type]
         at = (await s.execute(q)).scalar()
-    from warroom.clock import utc
-
     return utc(at) if at is not None else None
 
 

@@ -21,6 +21,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from warroom.changefeed import Batch, ChangeReader
 from warroom.clock import Clock
 from warroom.escalation import delivery
 from warroom.escalation.engine import IncidentSnapshot, Plan, plan
@@ -75,7 +76,8 @@ class EscalationLoop:
         self.last_error: str | None = None
         # The latest delivery results, for a console or ``watch`` to show (bounded).
         self.outcomes: deque[delivery.Outcome] = deque(maxlen=500)
-        self._mark: int | None = None
+        # Ids committed out of order (PostgreSQL) are looked for again for 30 ticks.
+        self.feed = ChangeReader(store, hole_polls=30)
         self._next_delivery: datetime | None = None
         self._deliveries_dirty = True
         self._tasks: set[asyncio.Task[None]] = set()
@@ -103,11 +105,7 @@ class EscalationLoop:
         return report
 
     async def _tick(self, report: TickReport) -> None:
-        mark = await self.store.change_mark()
-        changed = mark != self._mark
-        people_acted = False
-        if changed:
-            people_acted = await self._refresh(mark)
+        changed, people_acted = await self._refresh(await self.feed.poll())
         now = self.clock.now()
         due = [i for i, snap in self.snapshots.items() if plan(self.policies, snap, now).due]
         if due:
@@ -135,28 +133,24 @@ class EscalationLoop:
         if self._next_delivery is not None and self._next_delivery <= self.clock.now():
             report.started = await self._start_deliveries()
 
-    async def _refresh(self, mark: int) -> bool:
-        """Reload the snapshots the change feed says changed; True when a person (not
-        the engine) changed something."""
-        people_acted = True
-        if self._mark is None:
+    async def _refresh(self, batch: Batch) -> tuple[bool, bool]:
+        """Reload the snapshots the change feed says changed: (anything new, a person
+        (not the engine) changed something)."""
+        if not batch:
+            return False, False
+        changes = batch.changes
+        people_acted = batch.everything or any(c.kind not in ENGINE_KINDS for c in changes)
+        ids = {c.incident_id for c in changes if c.kind not in ENGINE_KINDS or c.kind == "page"}
+        if batch.everything or None in ids:
             self.snapshots = await load_snapshots(self.store)
-        else:
-            changes = await self.store.changes_since(self._mark)
-            people_acted = any(c.kind not in ENGINE_KINDS for c in changes)
-            ids = {c.incident_id for c in changes if c.kind not in ENGINE_KINDS or c.kind == "page"}
-            if None in ids:
-                self.snapshots = await load_snapshots(self.store)
-            elif ids:
-                fresh = await load_snapshots(self.store, [i for i in ids if i is not None])
-                self.snapshots.update(fresh)
+        elif ids:
+            fresh = await load_snapshots(self.store, [i for i in ids if i is not None])
+            self.snapshots.update(fresh)
+        now = self.clock.now()
         self.snapshots = {
-            i: s
-            for i, s in self.snapshots.items()
-            if s.resolved_at is None or s.resolved_at > self.clock.now()
+            i: s for i, s in self.snapshots.items() if s.resolved_at is None or s.resolved_at > now
         }
-        self._mark = mark
-        return people_acted
+        return True, people_acted
 
     async def _start_deliveries(self) -> int:
         room = self.max_in_flight - self._in_flight

@@ -178,9 +178,11 @@ def review_rotation(roster: Roster) -> RotationSpec:
 def handoff_under_review(rot: RotationSpec, policies: Policies, at: datetime) -> datetime:
     """The handoff the review at ``at`` is about (see the module docstring)."""
     n = shift_index(rot, at)
+    if n < 0:  # before the rotation starts: its first handoff (not a date before the start)
+        return handoff_instant(rot, 0)
     coming = handoff_instant(rot, n + 1)
     lead = timedelta(minutes=policies.oncall.handoff.opens_minutes_before)
-    if coming - at <= lead or n < 0:
+    if coming - at <= lead:
         return coming
     return handoff_instant(rot, n)
 

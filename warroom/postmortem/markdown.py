@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from markdown_it import MarkdownIt
+
 from warroom.text import printable
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]{}|~#!])")
@@ -22,6 +24,7 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)")
 _AUTOLINK = re.compile(r"<(?:https?|mailto):[^\s<>]*>", re.IGNORECASE)
+_PARSER = MarkdownIt("commonmark")
 
 
 class Md(str):
@@ -74,23 +77,36 @@ def _escape_html(text: str) -> str:
     return "".join(out)
 
 
+def _code_lines(text: str) -> tuple[set[int], str | None]:
+    """Lines inside code blocks (fenced or indented, at any depth: list items, quotes),
+    and the marker of a top-level fence left open (which would swallow what follows)."""
+    lines = text.split("\n")
+    code: set[int] = set()
+    unclosed: str | None = None
+    for tok in _PARSER.parse(text):
+        if tok.type not in ("fence", "code_block") or tok.map is None:
+            continue
+        a, b = tok.map
+        code.update(range(a, b))
+        if tok.type == "fence" and tok.level == 0:
+            m = _FENCE.match(lines[b - 1]) if b - a > 1 else None
+            closes = m is not None and m[1][0] == tok.markup[0] and not m[2].strip()
+            if not (closes and m is not None and len(m[1]) >= len(tok.markup)):
+                unclosed = tok.markup
+    return code, unclosed
+
+
 def block(text: object) -> Md:
     """An author's Markdown section, made unable to break the document around it."""
     raw = printable(_NEWLINES.sub("\n", str(text)), keep_newlines=True).strip("\n")
-    lines: list[str] = []
-    fence: str | None = None
-    for line in raw.split("\n"):
-        m = _FENCE.match(line)
-        if fence is None:
-            if m and not (m[1][0] == "`" and "`" in m[2]):
-                fence = m[1]
-                lines.append(line)
-                continue
-            lines.append(_escape_html_outside_code(line))
-        else:
-            if m and m[1][0] == fence[0] and len(m[1]) >= len(fence) and not m[2].strip():
-                fence = None
-            lines.append(line)
-    if fence is not None:
-        lines.append(fence)
-    return Md("\n".join(lines).rstrip())
+    code, _ = _code_lines(raw)
+    lines = [
+        line if i in code else _escape_html_outside_code(line)
+        for i, line in enumerate(raw.split("\n"))
+    ]
+    out = "\n".join(lines).rstrip()
+    # Checked on the escaped text: a raw HTML block that hid a fence is text now.
+    _, unclosed = _code_lines(out)
+    if unclosed is not None:
+        out += "\n" + unclosed
+    return Md(out)

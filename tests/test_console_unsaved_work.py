@@ -1,0 +1,159 @@
+"""What was typed or pressed in the console is never dropped, and hidden screens stay idle."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import TextArea
+
+from screens.action_items import ActionItemsScreen
+from screens.app import WarroomApp, make_app
+from screens.postmortem import PostmortemScreen
+from screens.war_room import WarRoomScreen
+from warroom.actions import add_action, list_actions
+from warroom.clock import ManualClock
+from warroom.commands import Commands
+from warroom.policy import Policies
+from warroom.postmortem import load_document
+from warroom.store import Store
+
+
+async def seed(db: Path, clock: ManualClock, policies: Policies) -> tuple[int, list[int]]:
+    """A resolved SEV2 with two open action items."""
+    async with await Store.open(db, clock) as store:
+        c = Commands(store, policies, "alice", UTC)
+        inc = await c.declare("Search is slow", 2, ic="alice")
+        clock.advance(minutes=20)
+        await c.resolve(inc.ref or "")
+        items = [
+            await add_action(c, inc.ref or "", title, owner="bob", due="+7d")
+            for title in ("Add an index", "Alert on p99")
+        ]
+        assert inc.id is not None
+        return inc.id, [i.id or 0 for i in items]
+
+
+async def settle(app: WarroomApp, pilot: Pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def console(db: Path, clock: ManualClock, policies: Policies) -> WarroomApp:
+    return make_app(f"sqlite+aiosqlite:///{db}", policies, clock, actor="alice")
+
+
+async def test_unsaved_postmortem_sections_come_back_after_escape(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    incident_id, _ = await seed(db_path, clock, policies)
+    app = console(db_path, clock, policies)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.open_postmortem(incident_id)
+        await settle(app, pilot)
+        app.screen.query_one("#section-root_cause", TextArea).load_text("The index was dropped")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, PostmortemScreen)
+        app.open_postmortem(incident_id)
+        await settle(app, pilot)
+        area = app.screen.query_one("#section-root_cause", TextArea)
+        assert area.text == "The index was dropped"
+        doc = await load_document(app.store, policies, f"INC-{incident_id}")
+        assert doc.sections.get("root_cause", "") == ""  # kept, not saved behind your back
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        doc = await load_document(app.store, policies, f"INC-{incident_id}")
+        assert doc.sections["root_cause"] == "The index was dropped"
+
+
+async def test_two_quick_done_presses_both_land(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    _, item_ids = await seed(db_path, clock, policies)
+    app = console(db_path, clock, policies)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = ActionItemsScreen()
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        for item_id in item_ids:  # the second press comes before the first write ends
+            screen._change(item_id, "done")
+        await settle(app, pilot)
+        items = await list_actions(app.store, today=clock.now().date(), include_closed=True)
+        assert {i.id: i.status for i in items} == {i: "done" for i in item_ids}
+
+
+async def test_a_hidden_action_items_screen_waits_until_it_is_shown(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    incident_id, _ = await seed(db_path, clock, policies)
+    app = console(db_path, clock, policies)
+    async with app.run_test(size=(140, 40)) as pilot:
+        items = ActionItemsScreen()
+        await app.push_screen(items)
+        await settle(app, pilot)
+        loads: list[int] = []
+        items.reload = lambda: loads.append(1)  # type: ignore[method-assign]
+        app.open_postmortem(incident_id)
+        await settle(app, pilot)
+        for text in ("one", "two", "three"):
+            await app.commands.log(f"INC-{incident_id}", text)
+            await app.check_changes()
+            await settle(app, pilot)
+        assert loads == []  # nobody sees it: no reads 4x a second for it
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is items and loads == [1]  # one catch-up on return
+
+
+async def test_the_change_feed_is_announced_once_when_read_twice_at_once(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    incident_id, _ = await seed(db_path, clock, policies)
+    app = console(db_path, clock, policies)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await app.commands.log(f"INC-{incident_id}", "hello")
+        results = await asyncio.gather(app.check_changes(), app.check_changes())
+        assert sorted(results) == [False, True]
+
+
+async def test_opening_the_war_room_you_are_in_does_not_stack_a_second_one(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    incident_id, _ = await seed(db_path, clock, policies)
+    app = console(db_path, clock, policies)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_incident(incident_id)
+        await settle(app, pilot)
+        depth = len(app.screen_stack)
+        app.open_incident(incident_id)  # e.g. "Open INC-1" from the command palette
+        await settle(app, pilot)
+        assert len(app.screen_stack) == depth
+        assert isinstance(app.screen, WarRoomScreen)
+
+
+async def test_the_board_under_a_war_room_catches_up_once_on_return(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    incident_id, _ = await seed(db_path, clock, policies)
+    app = console(db_path, clock, policies)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        home = app.screen
+        loads: list[int] = []
+        home.load = lambda: loads.append(1)  # type: ignore[attr-defined]
+        app.open_incident(incident_id)
+        await settle(app, pilot)
+        for text in ("one", "two"):
+            await app.commands.log(f"INC-{incident_id}", text)
+            await app.check_changes()
+            await settle(app, pilot)
+        assert loads == []  # the scribe's entries do not re-read the whole board
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is home and loads == [1]
