@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, Input, OptionList, Static
 from screens.app import WarroomApp, make_app
 from screens.declare import DeclareScreen
 from screens.home import HomeScreen
+from tests.console_helpers import settle
 from warroom.clock import ManualClock
 from warroom.models import ChecklistItem, Incident, TimelineEntry
 from warroom.policy import Policies
@@ -22,13 +23,6 @@ from warroom.roster import load_roster
 from warroom.store import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-async def settle(app: WarroomApp, pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def type_text(pilot: Pilot, text: str) -> None:

@@ -17,6 +17,7 @@ from screens.app import WarroomApp, make_app
 from screens.help import HelpScreen
 from screens.home import HomeScreen
 from screens.palette import WarroomCommands, collect_actions
+from tests.console_helpers import settle
 from warroom.board import next_escalation
 from warroom.clock import ManualClock
 from warroom.commands import Commands
@@ -28,13 +29,6 @@ from warroom.timeparse import countdown
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, before the 10:00 handoff
 MARKUP_TITLE = "[bold]DB[/] down [@click=app.quit]click[/] [link=https://x]y[/link]"
-
-
-async def settle(app: WarroomApp, pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def cells(app: WarroomApp) -> list[list[str]]:

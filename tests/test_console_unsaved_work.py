@@ -7,7 +7,6 @@ from datetime import UTC
 from pathlib import Path
 
 from textual.message import Message
-from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from screens.action_items import ActionItemsScreen
@@ -15,6 +14,7 @@ from screens.app import WarroomApp, make_app
 from screens.messages import DataChanged
 from screens.postmortem import PostmortemScreen
 from screens.war_room import WarRoomScreen
+from tests.console_helpers import settle
 from warroom.actions import add_action, list_actions
 from warroom.clock import ManualClock
 from warroom.commands import Commands
@@ -36,13 +36,6 @@ async def seed(db: Path, clock: ManualClock, policies: Policies) -> tuple[int, l
         ]
         assert inc.id is not None
         return inc.id, [i.id or 0 for i in items]
-
-
-async def settle(app: WarroomApp, pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def console(db: Path, clock: ManualClock, policies: Policies) -> WarroomApp:

@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from screens.app import WarroomApp, make_app
 from screens.war_room import WarRoomScreen
 from screens.war_room_commands import WarRoomCommands
+from tests.console_helpers import settle
 from warroom.clock import ManualClock
 from warroom.commands import Commands
 from warroom.models import ChecklistItem
@@ -57,13 +58,6 @@ async def seed(db: Path, clock: ManualClock, policies: Policies, *, ic: str = AC
 
 def url(db: Path) -> str:
     return f"sqlite+aiosqlite:///{db}"
-
-
-async def settle(app: WarroomApp, pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_room(app: WarroomApp, pilot: Pilot, incident_id: int) -> WarRoomScreen:

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static, TextArea
 
 from screens.app import WarroomApp, make_app
 from screens.handoff import HandoffScreen
+from tests.console_helpers import settle
 from tests.oncall_helpers import demo_roster, policies_with_roster, utc
 from warroom.clock import ManualClock
 from warroom.commands import Commands
@@ -34,13 +35,6 @@ async def seed(db: Path, clock: ManualClock, policies: Policies, roster: Roster)
     async with await Store.open(db, clock) as store:
         dave = Commands(store, policies, "dave", UTC)
         await dave.declare("Checkout down", 1, ic="dave", at=utc(2026, 3, 9, 9))
-
-
-async def settle(app: WarroomApp, pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_handoff(app: WarroomApp, pilot: Pilot) -> HandoffScreen:

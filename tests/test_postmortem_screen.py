@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static, TextArea
 from screens.action_items import ActionItemsScreen
 from screens.app import WarroomApp, make_app
 from screens.postmortem import PostmortemScreen
+from tests.console_helpers import settle
 from tests.postmortem_replay import replay_sev1
 from warroom.actions import add_action
 from warroom.clock import ManualClock
@@ -29,13 +30,6 @@ async def seed(db: Path, clock: ManualClock, policies: Policies) -> int:
         late = await add_action(c, inc.ref or "", "Add a synthetic check", owner="carol", due="+1d")
         assert inc.id is not None and late.id is not None
         return inc.id
-
-
-async def settle(app: WarroomApp, pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def type_text(pilot: Pilot, text: str) -> None:
