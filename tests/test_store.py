@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from sqlalchemy import create_engine, select, text
 from sqlmodel import SQLModel
 
 from warroom.clock import ManualClock
+from warroom.commands import Commands
 from warroom.errors import BadInput, StoreError
 from warroom.models import (
     ActionItem,
@@ -222,3 +226,33 @@ def test_url_forms(tmp_path: Path) -> None:
     assert resolve_url("postgresql://u:p@h/db").startswith("postgresql+asyncpg://u:p@h/db")
     with pytest.raises(BadInput):
         resolve_url("::not a url://")
+
+
+def test_closing_under_a_cancelled_read_does_not_hang(tmp_path: Path) -> None:
+    """Quitting the console while a screen's query runs used to hang the process forever."""
+    script = Path(__file__).with_name("store_close_proc.py")
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "w.db")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=script.parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "closed"
+
+
+async def test_a_write_whose_caller_is_cancelled_still_commits_whole(
+    store: Store, commands: Commands
+) -> None:
+    """A screen closing under its worker must not cut the entry the user typed."""
+    inc = await commands.declare("Checkout down", 2)
+    task = asyncio.create_task(commands.log(inc.ref, "typed just before quitting"))
+    await asyncio.sleep(0)  # the write has started
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await store.close()  # waits for the write in flight
+    async with await Store.open(store.url, store.clock) as again, again.read() as s:
+        texts = list((await s.execute(select(TimelineEntry.text))).scalars())
+    assert texts.count("typed just before quitting") == 1

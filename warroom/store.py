@@ -31,6 +31,8 @@ from warroom.models import Change
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = int(os.environ.get("WARROOM_BUSY_TIMEOUT_MS", "30000"))
+# How long closing waits for reads and writes still in flight to come back.
+CLOSE_WAIT_SECONDS = 10.0
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -110,6 +112,7 @@ class Store:
         self.clock = clock
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_engine = engine.execution_options(warroom_write=True)
+        self._writes: set[asyncio.Task[Any]] = set()
 
     @classmethod
     async def open(
@@ -139,6 +142,22 @@ class Store:
         return store
 
     async def close(self) -> None:
+        """Wait for the work in flight, then close every connection.
+
+        A screen that closes cancels its workers half-way through a query; the
+        connection they held is still being cleaned up then. Disposing of the engine
+        under it leaves a task waiting forever on a driver thread that has stopped, so
+        the work is let to come back first (bounded, so a stuck driver cannot hold the
+        exit).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CLOSE_WAIT_SECONDS
+        if self._writes:
+            await asyncio.wait(set(self._writes), timeout=CLOSE_WAIT_SECONDS)
+        pool = self.engine.sync_engine.pool
+        checked_out = getattr(pool, "checkedout", lambda: 0)
+        while checked_out() and loop.time() < deadline:
+            await asyncio.sleep(0.01)
         await self.engine.dispose()
 
     async def __aenter__(self) -> Store:
@@ -162,7 +181,22 @@ class Store:
 
         A lock that outlasts ``busy_timeout`` is retried a few times before the user
         hears about it; the work function must therefore be safe to re-run.
+
+        The write runs in its own task and is shielded: a caller that is cancelled (a
+        screen closing under its worker) gets its ``CancelledError`` at once, and the
+        write still commits or rolls back whole, instead of being cut half-way.
         """
+        task = asyncio.create_task(self._transaction(work, attempts))
+        self._writes.add(task)
+        task.add_done_callback(self._write_done)
+        return await asyncio.shield(task)
+
+    def _write_done(self, task: asyncio.Task[Any]) -> None:
+        self._writes.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a caller that went away must not warn about it
+
+    async def _transaction(self, work: Callable[[AsyncSession], Awaitable[T]], attempts: int) -> T:
         delay = 0.05
         for attempt in range(attempts):
             try:
