@@ -121,7 +121,7 @@ class PostmortemScreen(Screen[None]):
     async def reload(self) -> None:
         app = self.wapp
         try:
-            doc = await load_document(app.store, app.policies, self.ref)
+            doc = await load_document(app.store, app.policies, self.ref, app.roster)
         except WarroomError as err:
             self.notify(err.message, title="Cannot load", severity="error", markup=False)
             return
@@ -299,7 +299,7 @@ class PostmortemScreen(Screen[None]):
             changes = self.dirty()
             if changes and self.doc is not None and self.doc.status != "final":
                 await save_sections(app.commands, self.ref, changes)
-            doc = await load_document(app.store, app.policies, self.ref)
+            doc = await load_document(app.store, app.policies, self.ref, app.roster)
             text = render_markdown(doc)
             folder = self.export_dir or Path.cwd()
             path = folder / f"{self.ref.lower()}-postmortem.md"

@@ -112,6 +112,15 @@ def test_list_shows_the_overdue_post_mortem(wr: Warroom) -> None:
     out = wr("list").stdout
     assert "Post-mortems due:" in out
     assert "INC-1 SEV1 (not started): overdue by" in out
+    listed = {i["ref"]: i for i in wr.json("list", "--all")}
+    pm = listed["INC-1"]["postmortem"]
+    assert (pm["status"], pm["state"], pm["overdue"], pm["started"]) == (
+        "draft",
+        "overdue",
+        True,
+        False,
+    )
+    assert pm["due_at"].endswith("Z") and pm["deadline_hours"] == 48
 
 
 def broken_policies(tmp_path: Path, policies_dir: Path, template: str | None) -> Path:

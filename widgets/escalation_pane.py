@@ -40,12 +40,20 @@ class EscalationPane(Widget):
         self.now: datetime | None = None
         self.tz: tzinfo = UTC
         self.max_upcoming = 3
+        self._shape: tuple[int, ...] = ()
 
     def show(self, plan: Plan | None, now: datetime, tz: tzinfo = UTC) -> None:
         self.plan, self.now, self.tz = plan, now, tz
         overdue = plan is not None and (plan.update_overdue or bool(plan.due))
         self.set_class(overdue, "-overdue")
-        self.refresh(layout=True)
+        # The countdowns tick every second; the pane's height only changes when its
+        # lines do, so only then is the screen laid out again.
+        text = self.render()
+        shape = (
+            tuple(len(line) for line in text.plain.split("\n")) if isinstance(text, Text) else ()
+        )
+        self.refresh(layout=shape != self._shape)
+        self._shape = shape
 
     def render(self) -> RenderableType:
         plan, now = self.plan, self.now

@@ -13,7 +13,7 @@ from warroom.cli.root import cli
 from warroom.errors import BadInput
 from warroom.models import Incident, TimelineEntry
 from warroom.policy import Policies
-from warroom.postmortem.overview import postmortem_list_note
+from warroom.postmortem.overview import postmortem_list_note, postmortem_states
 from warroom.queries import durations, incident_summary, list_incidents, load_view
 from warroom.refs import parse_ref
 from warroom.text import has_control, printable
@@ -222,7 +222,13 @@ def list_cmd(ctx: CliContext, show_all: bool, as_json: bool) -> None:
     async def work(env: Env) -> None:
         rows = await list_incidents(env.store, include_closed=show_all)
         if as_json:
-            emit_json([incident_summary(r.incident, r.roles) for r in rows])
+            pms = await postmortem_states(env.store, env.policies, [r.incident for r in rows])
+            emit_json(
+                [
+                    {**incident_summary(r.incident, r.roles), "postmortem": pms[r.incident.id or 0]}
+                    for r in rows
+                ]
+            )
             return
         pm_note = await postmortem_list_note(env.store, env.policies, env.tz)
         if not rows:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -34,6 +34,9 @@ from warroom.queries import action_json
 from warroom.roster import Roster, RotationSpec
 from warroom.store import Store
 from warroom.timeparse import human_duration, iso_z
+
+if TYPE_CHECKING:
+    from warroom.escalation.snapshot import IncidentSnapshot
 
 HISTORY = 4
 
@@ -276,12 +279,15 @@ async def load_review(
             .limit(HISTORY)
         )
         previous = list((await s.execute(prev_q)).scalars())
+        from warroom.escalation.snapshot import snapshots_in  # escalation imports oncall
+
+        snaps = await snapshots_in(s, open_incidents)
 
     rows = [
         OpenIncident(
             i,
             ics.get(i.id or 0),
-            await _next_escalation(store, policies, i, at),
+            _next_escalation(policies, snaps[i.id or 0], at),
             updates.get(i.id or 0),
         )
         for i in open_incidents
@@ -354,12 +360,11 @@ def _flags(r: HandoffReview, policies: Policies) -> list[Flag]:
     return out
 
 
-async def _next_escalation(
-    store: Store, policies: Policies, inc: Incident, at: datetime
+def _next_escalation(
+    policies: Policies, snap: IncidentSnapshot, at: datetime
 ) -> dict[str, Any] | None:
-    from warroom.escalation import load_snapshot, plan
+    from warroom.escalation.engine import plan
 
-    snap = await load_snapshot(store, inc.id or 0)
     step = plan(policies, snap, at).next_step
     if step is None:
         return None

@@ -4,6 +4,7 @@ plus the sections people write."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,7 @@ from warroom.postmortem.blameless import BlamelessWarning, check_sections
 from warroom.postmortem.deadline import Deadline, deadline_for
 from warroom.postmortem.sections import SECTIONS, STATUS_LABELS, filled
 from warroom.queries import IncidentView, action_json, load_view
-from warroom.roster import load_roster
+from warroom.roster import Roster, load_roster
 from warroom.store import Store
 from warroom.timeparse import iso_z, minutes_between
 
@@ -229,11 +230,10 @@ def _by(author: str, role: str | None) -> str:
     return f"{author} ({role})" if role else author
 
 
-def people_names(policies: Policies, view: IncidentView) -> list[str]:
+def people_names(roster: Roster | None, view: IncidentView) -> list[str]:
     """Names the blameless check recognises: the roster's people and handles, and
     everyone who held a role or wrote on this incident."""
     names: set[str] = set()
-    roster = load_roster(policies.directory)
     if roster is not None:
         for p in roster.people:
             names.add(p.name)
@@ -246,8 +246,15 @@ def people_names(policies: Policies, view: IncidentView) -> list[str]:
     return sorted(names)
 
 
-async def load_document(store: Store, policies: Policies, ref: str) -> PostmortemDoc:
-    """The post-mortem of incident ``ref`` (a blank Draft when nobody has written yet)."""
+async def load_document(
+    store: Store, policies: Policies, ref: str, roster: Roster | None | bool = True
+) -> PostmortemDoc:
+    """The post-mortem of incident ``ref`` (a blank Draft when nobody has written yet).
+
+    ``roster`` is the one already loaded (the console's), or ``True`` to read the file
+    beside the policies (off the event loop)."""
+    if roster is True:
+        roster = await asyncio.to_thread(load_roster, policies.directory)
     view = await load_view(store, ref)
     async with store.read() as s:
         record = (
@@ -267,7 +274,7 @@ async def load_document(store: Store, policies: Policies, ref: str) -> Postmorte
         policies=policies,
         now=store.clock.now(),
         firings=firings,
-        people=people_names(policies, view),
+        people=people_names(roster or None, view),
         sections={name: "" for name in SECTIONS},
     )
     if record is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Any
 
 from sqlalchemy import select
 
@@ -63,6 +64,26 @@ async def pending_postmortems(
             )
         )
     out.sort(key=lambda p: (not p.deadline.overdue, p.deadline.due_at, p.incident_id))
+    return out
+
+
+async def postmortem_states(
+    store: Store, policies: Policies, incidents: list[Incident], now: datetime | None = None
+) -> dict[int, dict[str, Any]]:
+    """The post-mortem of each incident for JSON: its status and deadline (one query)."""
+    now = now or store.clock.now()
+    ids = [i.id for i in incidents if i.id is not None]
+    async with store.read() as s:
+        rows = (
+            await s.execute(select(Postmortem).where(Postmortem.incident_id.in_(ids)))  # type: ignore[attr-defined]
+        ).scalars()
+        docs = {pm.incident_id: pm for pm in rows}
+    out: dict[int, dict[str, Any]] = {}
+    for inc in incidents:
+        pm = docs.get(inc.id or 0)
+        status = pm.status if pm else "draft"
+        d = deadline_for(policies, inc, now, status=status, final_at=pm.final_at if pm else None)
+        out[inc.id or 0] = {"status": status, "started": pm is not None, **d.to_json()}
     return out
 
 
