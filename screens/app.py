@@ -46,7 +46,7 @@ CLOSE_WAIT_SECONDS = 2.0
 FULL_RELOAD_AFTER = 500  # more changes than this at once: tell screens "everything changed"
 LATE_COMMIT_POLLS = 120  # ids committed out of order (PostgreSQL) are looked for ~30 s
 # App actions that push a screen: switched off while a dialog (modal) is open.
-SCREEN_ACTIONS = frozenset({"declare", "help", "handoff", "action_items"})
+SCREEN_ACTIONS = frozenset({"declare", "help", "handoff", "action_items", "metrics"})
 
 
 class WarroomApp(App[None]):
@@ -60,6 +60,9 @@ class WarroomApp(App[None]):
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
         Binding("h", "handoff", "Handoff", id="handoff", tooltip="The on-call handoff review"),
         Binding("a", "action_items", "Action items", id="action_items", tooltip="Overdue first"),
+        Binding(
+            "m", "metrics", "Metrics", id="metrics", tooltip="The last 30 days against targets"
+        ),
         Binding("escape", "leave", "Back", id="back", show=False),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="theme", show=False),
         Binding("ctrl+q", "quit", "Quit warroom", id="quit-anywhere", show=False, priority=True),
@@ -256,6 +259,13 @@ class WarroomApp(App[None]):
 
         if not isinstance(self.screen, ModalScreen | ActionItemsScreen):
             self.push_screen(ActionItemsScreen())
+
+    def action_metrics(self) -> None:
+        """Response-time metrics of the last 30 days against the policy's targets."""
+        from screens.metrics import MetricsScreen
+
+        if not isinstance(self.screen, ModalScreen | MetricsScreen):
+            self.push_screen(MetricsScreen())
 
     def open_postmortem(self, incident_id: int) -> None:
         """Push the post-mortem screen of one incident (screens/postmortem.py)."""

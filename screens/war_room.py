@@ -28,6 +28,7 @@ from screens.messages import DataChanged
 from screens.war_room_commands import PaletteCommand, WarRoomCommands
 from warroom.actions import add_action, item_ref
 from warroom.commands import ROLE_NAMES
+from warroom.comms.updates import post_update, split_console_argument, summary
 from warroom.errors import BadInput, WarroomError
 from warroom.escalation import plan
 from warroom.queries import timeline_rows
@@ -108,6 +109,8 @@ class WarRoomScreen(Screen[None]):
                     now=app.clock.now,
                     phases=rules.workflow.ids(),
                     people=people,
+                    audiences=list(app.policies.communications.audiences),
+                    stages=list(app.policies.communications.stages),
                     id="scribe",
                 )
             with Vertical(id="side"):
@@ -309,8 +312,9 @@ class WarRoomScreen(Screen[None]):
             await c.resolve(ref, at=at)
             return f"{ref} resolved."
         if name == "status":
-            await c.record_status(ref, arg, at=at)
-            return "Status update recorded."
+            audience, stage, text = split_console_argument(self.wapp.policies, arg)
+            posted = await post_update(c, ref, audience=audience, stage=stage, text=text, at=at)
+            return printable(summary(posted))
         if name == "phase":
             await c.set_phase(ref, arg, at=at)
             return f"Phase changed to {printable(arg)}."

@@ -6,7 +6,7 @@ and the change-feed row, so a reader never sees a change without its record.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TypeVar
@@ -16,9 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom import timeline
+from warroom.comms.destinations import Destination
 from warroom.errors import BadInput, NotFound, NotPermitted
 from warroom.milestones import check_order
-from warroom.models import ChecklistItem, Incident, RoleAssignment, SeverityChange, StatusUpdate
+from warroom.models import (
+    ChecklistItem,
+    Delivery,
+    Incident,
+    RoleAssignment,
+    SeverityChange,
+    StatusUpdate,
+)
 from warroom.policy import Policies
 from warroom.refs import parse_ref, ref_for
 from warroom.store import Store, record_change
@@ -519,13 +527,24 @@ class Commands:
         audience: str = "internal",
         stage: str | None = None,
         at: datetime | None = None,
+        destinations: Sequence[Destination] = (),
     ) -> StatusUpdate:
+        """Record a status update (communications.yaml audiences and stages) and queue
+        it to ``destinations`` in the delivery outbox, in the same transaction."""
         check_entry_text(text)
-        audience = check_line(audience, "audience", 32).lower()
+        audience, stage = self.status_audience_stage(audience, stage)
+        requires_resolved = (
+            stage is not None and self.policies.communications.stages[stage].requires_resolved
+        )
         when = self._when(at)
 
         async def work(s: AsyncSession) -> StatusUpdate:
             inc = await self._incident(s, ref)
+            if requires_resolved and inc.resolved_at is None:
+                raise BadInput(
+                    f"{inc.ref} is not resolved; a {stage} update would tell stakeholders "
+                    "it is over. Resolve it first (only the IC may), or use another stage."
+                )
             update = StatusUpdate(
                 incident_id=_id(inc),
                 at=when,
@@ -535,9 +554,44 @@ class Commands:
                 author=self.actor,  # type: ignore[arg-type]
             )
             s.add(update)
+            await s.flush()
+            now = self.now()
+            for dest in destinations:
+                s.add(
+                    Delivery(
+                        incident_id=_id(inc),
+                        status_update_id=update.id,
+                        person=audience,
+                        method=dest.method,
+                        url=dest.url,
+                        title=dest.title,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
             roles = await self.current_roles(s, inc.id)  # type: ignore[arg-type]
             label = f"Status update ({audience}{', ' + stage if stage else ''}): {text}"
             await self._entry(s, inc, "status", label, when, role=self._my_role(roles))
             return update
 
         return await self._run(work)
+
+    def status_audience_stage(self, audience: str, stage: str | None) -> tuple[str, str | None]:
+        """The audience and stage ids of communications.yaml; unknown ones are refused
+        with the valid ones listed."""
+        policy = self.policies.communications
+        a = check_line(audience, "audience", 32).lower()
+        if a not in policy.audiences:
+            raise BadInput(
+                f"unknown audience {audience!r}; the audiences of communications.yaml are "
+                f"{', '.join(policy.audiences)}."
+            )
+        if stage is None:
+            return a, None
+        st = check_line(stage, "stage", 32).lower()
+        if st not in policy.stages:
+            raise BadInput(
+                f"unknown stage {stage!r}; the stages of communications.yaml are "
+                f"{', '.join(policy.stages)}."
+            )
+        return a, st

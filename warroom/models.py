@@ -163,7 +163,8 @@ class EscalationFiring(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """One notification to one person by one method, with its attempts."""
+    """One notification to one person by one method (an escalation page), or one status
+    update to one destination, with its attempts."""
 
     __tablename__ = "delivery"
     __table_args__ = (
@@ -183,6 +184,11 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = _ts()
     created_at: datetime = _ts_required()
     claimed_by: str | None = Field(default=None, max_length=64)  # the sender's lease token
+    # A status update queued to an audience's destination (``person`` is the audience,
+    # ``method`` the URL's scheme); the URL and the title are fixed when it is queued.
+    status_update_id: int | None = Field(default=None, foreign_key="status_update.id", index=True)
+    url: str | None = None
+    title: str | None = None
 
 
 class StatusUpdate(SQLModel, table=True):

@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mitigated": ("", "customer impact has stopped"),
     "resolved": ("", "resolve the incident"),
     "action": ("TEXT", "record a follow-up action item"),
-    "status": ("TEXT", "record an internal status update"),
+    "status": ("[AUDIENCE STAGE] TEXT", "status update (internal by default; no TEXT: template)"),
     "phase": ("ID", "move to a workflow phase"),
     "decision": ("TEXT", "record a decision"),
     "help": ("", "list the commands"),
@@ -169,6 +169,8 @@ def complete(
     prefixes: Mapping[str, str],
     phases: Iterable[str] = (),
     people: Iterable[str] = (),
+    audiences: Iterable[str] = (),
+    stages: Iterable[str] = (),
 ) -> str | None:
     """The completed line the input should suggest for ``value``, or None.
 
@@ -200,6 +202,12 @@ def complete(
     if command == "phase" and len(words) == 2:
         p = _first(phases, words[1])
         return value + p[len(words[1]) :] if p else None
+    if command == "status" and len(words) == 2:
+        a = _first(audiences, words[1])
+        return value + a[len(words[1]) :] + " " if a else None
+    if command == "status" and len(words) == 3 and words[1].lower() in set(audiences):
+        st = _first(stages, words[2])
+        return value + st[len(words[2]) :] + " " if st else None
     return None
 
 

@@ -39,15 +39,29 @@ class ScribeSuggester(Suggester):
     """Completes slash commands, roles, people, phases and role prefixes."""
 
     def __init__(
-        self, prefixes: Mapping[str, str], phases: Iterable[str], people: Iterable[str]
+        self,
+        prefixes: Mapping[str, str],
+        phases: Iterable[str],
+        people: Iterable[str],
+        audiences: Iterable[str] = (),
+        stages: Iterable[str] = (),
     ) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
         self.prefixes = dict(prefixes)
         self.phases = list(phases)
         self.people = list(people)
+        self.audiences = list(audiences)
+        self.stages = list(stages)
 
     async def get_suggestion(self, value: str) -> str | None:
-        return complete(value, prefixes=self.prefixes, phases=self.phases, people=self.people)
+        return complete(
+            value,
+            prefixes=self.prefixes,
+            phases=self.phases,
+            people=self.people,
+            audiences=self.audiences,
+            stages=self.stages,
+        )
 
 
 class EntryInput(Input):
@@ -133,6 +147,8 @@ class ScribeInput(Vertical):
         now: Callable[[], datetime],
         phases: Iterable[str] = (),
         people: Iterable[str] = (),
+        audiences: Iterable[str] = (),
+        stages: Iterable[str] = (),
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -141,7 +157,7 @@ class ScribeInput(Vertical):
         self.now = now
         self.history = History()
         self.saving: str | None = None
-        self._suggester = ScribeSuggester(prefixes, phases, people)
+        self._suggester = ScribeSuggester(prefixes, phases, people, audiences, stages)
 
     def compose(self) -> ComposeResult:
         yield EntryInput(

@@ -18,14 +18,19 @@ def main() -> None:
 # Each module registers its verbs on ``cli`` when imported.
 from warroom.cli import (  # noqa: E402, F401
     actions_cmd,
+    compliance_cmd,
     console,
     demo_cmd,
     escalation_cmd,
+    export_cmd,
     handoff_cmd,
     incidents,
+    metrics_cmd,
     oncall_cmd,
     policies_cmd,
     postmortem_cmd,
+    serve_cmd,
+    status_cmd,
 )
 
 __all__ = ["cli", "click", "global_options", "main"]

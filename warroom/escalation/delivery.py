@@ -7,6 +7,10 @@ leaves the lease to expire and another one retries (at-least-once in that one ca
 A failure is retried with exponential backoff and written on the timeline; after
 ``MAX_ATTEMPTS`` the delivery is given up, also on the timeline.
 
+The same outbox carries stakeholder status updates (``Delivery.status_update_id``, see
+:mod:`warroom.comms`): one row per destination URL, sent and retried the same way, never
+stopped by an acknowledgment or a resolution (the all-clear goes out after it).
+
 A pending notification is stopped (status ``cancelled``) when the incident is
 resolved, when a ``no_ack`` step's incident is acknowledged, or when the person (or
 someone before them in the escalation chain) acknowledged: acked the incident or wrote
@@ -29,7 +33,7 @@ from sqlmodel import col
 from warroom import timeline
 from warroom.clock import utc
 from warroom.escalation.firing import ENGINE_AUTHOR, how_long
-from warroom.models import Delivery, EscalationFiring, Incident, TimelineEntry
+from warroom.models import Delivery, EscalationFiring, Incident, StatusUpdate, TimelineEntry
 from warroom.notify import DeliveryFailed, Message, Sender
 from warroom.roster import Roster
 from warroom.store import Store, record_change
@@ -56,6 +60,7 @@ class Claimed:
     message: Message
     label: str
     summary: str
+    kind: str = "page"  # "page" (an escalation firing) or "status" (a status update)
 
 
 @dataclass(frozen=True)
@@ -196,8 +201,29 @@ def _message(firing: EscalationFiring, inc: Incident, label: str) -> Message:
     return Message(title=title, body=body)
 
 
-async def claim_due(store: Store, roster: Roster | None, limit: int = 50) -> list[Claimed]:
-    """Claim up to ``limit`` notifications due now; each claimed one is ours alone to send.
+def _status_claim(d: Delivery, update: StatusUpdate, inc: Incident) -> Claimed:
+    drill = "[DRILL] " if inc.drill else ""
+    what = f"{update.audience} status update" + (f" ({update.stage})" if update.stage else "")
+    title = d.title or f"{inc.ref} status update"
+    return Claimed(
+        d.id or 0,
+        inc.id or 0,
+        d.person,
+        d.method,
+        d.attempts,
+        d.url,
+        Message(title=drill + title, body=update.text),
+        d.person,
+        what,
+        kind="status",
+    )
+
+
+async def claim_due(
+    store: Store, roster: Roster | None, limit: int = 50, *, only: list[int] | None = None
+) -> list[Claimed]:
+    """Claim up to ``limit`` notifications due now (of ``only`` these deliveries, when
+    given); each claimed one is ours alone to send.
 
     One conditional UPDATE stamps them with a fresh token and a lease; whoever's token
     a row carries afterwards owns that attempt."""
@@ -209,6 +235,8 @@ async def claim_due(store: Store, roster: Roster | None, limit: int = 50) -> lis
         .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(limit)
     )
+    if only is not None:
+        due = due.where(col(Delivery.id).in_(only))
     async with store.read() as s:  # cheap check first: most ticks have nothing to send
         if (await s.execute(due.limit(1))).first() is None:
             return []
@@ -229,8 +257,9 @@ async def claim_due(store: Store, roster: Roster | None, limit: int = 50) -> lis
         )
         rows = (
             await s.execute(
-                select(Delivery, EscalationFiring, Incident)
-                .join(EscalationFiring, col(EscalationFiring.id) == col(Delivery.firing_id))
+                select(Delivery, EscalationFiring, StatusUpdate, Incident)
+                .outerjoin(EscalationFiring, col(EscalationFiring.id) == col(Delivery.firing_id))
+                .outerjoin(StatusUpdate, col(StatusUpdate.id) == col(Delivery.status_update_id))
                 .join(Incident, col(Incident.id) == col(Delivery.incident_id))
                 .where(col(Delivery.claimed_by) == token, col(Delivery.id).in_(ids))
                 .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
@@ -238,7 +267,11 @@ async def claim_due(store: Store, roster: Roster | None, limit: int = 50) -> lis
             )
         ).all()
         out: list[Claimed] = []
-        for d, firing, inc in rows:
+        for d, firing, status_update, inc in rows:
+            if firing is None:
+                if status_update is not None:
+                    out.append(_status_claim(d, status_update, inc))
+                continue
             note = _note(firing, d.person, d.method)
             spec = roster.person(d.person) if roster else None
             url = dict(spec.contacts).get(d.method) if spec else None  # type: ignore[call-overload]
@@ -270,6 +303,8 @@ class Attempt:
 
 async def attempt(sender: Sender, c: Claimed) -> Attempt:
     """Send one claimed notification; a failure is returned, never raised."""
+    if c.url is None and c.kind == "status":
+        return Attempt(c, "the destination has no URL", True)
     if c.url is None:
         return Attempt(c, f"{c.person} has no {c.method} contact in roster.yaml", True)
     try:
@@ -314,7 +349,7 @@ async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
             inc = incs[a.claimed.incident_id]
             outcome, kind, text = _record_one(rows[a.claimed.delivery_id], inc, a, now)
             out.append(outcome)
-            if outcome.ok:
+            if outcome.ok and a.claimed.kind == "page":
                 sent[(inc.id or 0, a.claimed.summary)].append(text)
                 continue
             await timeline.append(
@@ -334,22 +369,27 @@ async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
 
 def _record_one(d: Delivery, inc: Incident, a: Attempt, now: datetime) -> tuple[Outcome, str, str]:
     c, error, permanent = a.claimed, a.error, a.permanent
-    who = f"{c.person} ({c.label}) via {c.method}"
+    if c.kind == "status":
+        who, verb = f"the {c.summary} via {c.method}", "deliver"
+    else:
+        who, verb = f"{c.person} ({c.label}) via {c.method}", "page"
     gave_up = False
     if error is None:
         d.status, d.sent_at, d.last_error, d.next_attempt_at = "sent", now, None, None
         kind, text = "page", who
+        if c.kind == "status":
+            kind, text = "delivery", f"delivered {who}"
     elif permanent or c.attempt >= MAX_ATTEMPTS:
         gave_up = True
         d.status, d.last_error, d.next_attempt_at = "failed", error, None
         tries = f"after {c.attempt} attempt{'s' if c.attempt != 1 else ''}"
-        kind, text = "delivery", f"could not page {who}, gave up {tries}: {error}"
+        kind, text = "delivery", f"could not {verb} {who}, gave up {tries}: {error}"
     else:
         wait = backoff(c.attempt)
         d.last_error, d.next_attempt_at = error, now + wait
         kind = "delivery"
         text = (
-            f"could not page {who} (attempt {c.attempt} of {MAX_ATTEMPTS}): {error}; "
+            f"could not {verb} {who} (attempt {c.attempt} of {MAX_ATTEMPTS}): {error}; "
             f"retrying in {how_long(wait)}"
         )
     return Outcome(c.delivery_id, c.person, c.method, error is None, error, gave_up), kind, text

@@ -48,6 +48,7 @@ async def load_pages(
         .outerjoin(i, i.c.id == d.c.incident_id)
         .where(d.c.created_at >= start - _SLACK, d.c.created_at < end + _SLACK)
         .where(or_(i.c.drill.is_(None), i.c.drill.is_(False)))  # drills are rehearsals
+        .where(d.c.status_update_id.is_(None))  # status updates reach audiences, not people
     )
     async with store.read() as s:
         rows = (await s.execute(q)).all()

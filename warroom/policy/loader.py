@@ -10,12 +10,13 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from warroom.errors import PolicyError
+from warroom.policy.communications import CommunicationsPolicy
 from warroom.policy.models import (
     CompliancePolicy,
     EscalationPolicy,
@@ -142,12 +143,34 @@ def _cross_checks(directory: Path, p: Policies) -> None:
             raise PolicyError(f"{wr}: names severity {sev!r}; expected one of SEV1..SEV4.")
 
 
+def load_communications(d: Path) -> tuple[CommunicationsPolicy, str]:
+    """communications.yaml and the folder its templates are relative to. A policies
+    folder without one (made before status updates existed) uses the packaged file and
+    its templates, so every other command keeps working."""
+    base = d
+    if not (d / "communications.yaml").exists():
+        base = bundled_dir("policies")
+    comms = cast(
+        CommunicationsPolicy, load_file(base / "communications.yaml", CommunicationsPolicy)
+    )
+    from warroom.comms.templates import check  # here: warroom.comms imports this package
+
+    check(comms, base)
+    return comms, str(base)
+
+
 def load_policies(directory: Path | str | None = None) -> Policies:
     """Load every policy file of ``directory`` (default: the packaged policies)."""
     d = Path(directory) if directory else default_policies_dir()
     if not d.is_dir():
         raise PolicyError(f"{d}: the policies folder does not exist.")
     parts = {name: load_file(d / f"{name}.yaml", model) for name, model in FILES.items()}
-    policies = Policies(directory=str(d), **parts)  # type: ignore[arg-type]
+    comms, comms_dir = load_communications(d)
+    policies = Policies(
+        directory=str(d),
+        communications=comms,
+        communications_dir=comms_dir,
+        **parts,  # type: ignore[arg-type]
+    )
     _cross_checks(d, policies)
     return policies

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from warroom.policy.communications import CommunicationsPolicy
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 TARGETS = (
@@ -360,14 +363,53 @@ class MetricsPolicy(Strict):
 # --- compliance.yaml ---------------------------------------------------------------
 
 
+# The checks warroom knows how to evaluate (warroom/compliance/checks.py); others are refused.
+COMPLIANCE_CHECKS = (
+    "severity-set",
+    "ic-assigned",
+    "timeline-intact",
+    "postmortem-on-time",
+    "action-items-owned",
+    "updates-on-cadence",
+)
+
+
 class Check(Strict):
     id: str
     text: str
-    severities: list[str] = Field(default_factory=lambda: list(SEVERITIES))
+    severities: list[str] = Field(default_factory=lambda: list(SEVERITIES), min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in COMPLIANCE_CHECKS:
+            close = difflib.get_close_matches(v, COMPLIANCE_CHECKS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"not a compliance check warroom knows{hint}; the known checks are "
+                + ", ".join(COMPLIANCE_CHECKS)
+            )
+        return v
+
+    @field_validator("severities")
+    @classmethod
+    def _sevs(cls, v: list[str]) -> list[str]:
+        _check_sev_keys(dict.fromkeys(v), "severities", complete=False)
+        return v
 
 
 class CompliancePolicy(Strict):
     checks: list[Check]
+
+    @field_validator("checks")
+    @classmethod
+    def _unique(cls, v: list[Check]) -> list[Check]:
+        seen: set[str] = set()
+        for c in v:
+            if c.id in seen:
+                raise ValueError(f"check {c.id!r} is listed twice")
+            seen.add(c.id)
+        return v
 
 
 # --- all of it ---------------------------------------------------------------------
@@ -386,6 +428,8 @@ class Policies(Strict):
     postmortem: PostmortemPolicy
     metrics: MetricsPolicy
     compliance: CompliancePolicy
+    communications: CommunicationsPolicy
+    communications_dir: str = ""  # the folder communications.yaml's templates are in
 
     def level(self, severity: int) -> SeverityLevel:
         return self.severity.levels[f"SEV{severity}"]

@@ -247,7 +247,7 @@ def people_names(roster: Roster | None, view: IncidentView) -> list[str]:
 
 
 async def load_document(
-    store: Store, policies: Policies, ref: str, roster: Roster | None | bool = True
+    store: Store, policies: Policies, ref: str, roster: Roster | bool | None = True
 ) -> PostmortemDoc:
     """The post-mortem of incident ``ref`` (a blank Draft when nobody has written yet).
 
