@@ -8,7 +8,6 @@ values people typed are only ever data: a title containing ``{{`` stays ``{{``.
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,9 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from warroom.errors import PolicyError
+from warroom.milestones import MILESTONES
 from warroom.policy.communications import CommunicationsPolicy
+from warroom.templating import sandboxed_environment
 
 SUFFIX = ".txt.j2"
 
@@ -43,18 +44,8 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=8)
 def environment(folder: Path) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        finalize=_finalize,
-    )
-    env.filters.update({"hm": minutes_text, "time": clock_time})
-    return env
+    return sandboxed_environment(folder, _finalize, (("hm", minutes_text), ("time", clock_time)))
 
 
 def folder(policy: CommunicationsPolicy, directory: str | Path) -> Path:
@@ -136,15 +127,7 @@ def sample_context(audience: str, audience_name: str, stage: str, stage_name: st
         "drill": False,
         "ic": "alice",
         "milestones": dict.fromkeys(
-            (
-                "started_at",
-                "detected_at",
-                "declared_at",
-                "acknowledged_at",
-                "mitigated_at",
-                "resolved_at",
-                "closed_at",
-            ),
+            MILESTONES,
             at,
         ),
         "elapsed_minutes": 42.0,

@@ -8,7 +8,6 @@ so a team's template cannot be broken by what people typed.
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from warroom.postmortem.agenda import meeting_agenda
 from warroom.postmortem.document import PostmortemDoc
 from warroom.postmortem.markdown import Md, block, cell, inline
 from warroom.postmortem.sections import SECTIONS, prompt, title
+from warroom.templating import sandboxed_environment
 from warroom.timeparse import iso_z
 
 
@@ -61,29 +61,22 @@ def template_path(policies: Policies) -> Path:
     return path if path.is_absolute() else Path(policies.directory) / path
 
 
-@functools.lru_cache(maxsize=8)
+def _raw(v: Any) -> Md:
+    return Md("" if v is None else str(v))
+
+
+FILTERS = (
+    ("cell", cell),
+    ("block", block),
+    ("inline", inline),
+    ("raw", _raw),
+    ("hm", hm),
+    ("utc", utc),
+)
+
+
 def _environment(folder: Path) -> SandboxedEnvironment:
-    """One environment per template folder (it re-reads a template whose file changed)."""
-    env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        finalize=_finalize,
-    )
-    env.filters.update(
-        {
-            "cell": cell,
-            "block": block,
-            "inline": inline,
-            "raw": lambda v: Md("" if v is None else str(v)),
-            "hm": hm,
-            "utc": utc,
-        }
-    )
-    return env
+    return sandboxed_environment(folder, _finalize, FILTERS, keep_trailing_newline=True)
 
 
 def context(doc: PostmortemDoc) -> dict[str, Any]:
