@@ -25,9 +25,11 @@ from textual.worker import Worker, WorkerState
 
 from screens.assign_role import AssignRoleScreen
 from screens.messages import DataChanged
+from screens.status_update import StatusUpdateScreen
 from screens.war_room_commands import PaletteCommand, WarRoomCommands
 from warroom.actions import add_action, item_ref
 from warroom.commands import ROLE_NAMES
+from warroom.comms.draft import draft_update
 from warroom.comms.updates import post_update, split_console_argument, summary
 from warroom.errors import BadInput, WarroomError
 from warroom.escalation import plan
@@ -259,7 +261,35 @@ class WarRoomScreen(Screen[None]):
     @on(ScribeInput.EntrySubmitted)
     def _entry_submitted(self, event: ScribeInput.EntrySubmitted) -> None:
         self._armed = None
-        self._record(event.line, event.parsed)
+        parsed = event.parsed
+        if isinstance(parsed, Command) and parsed.name == "status":
+            try:
+                audience, stage, text = split_console_argument(self.wapp.policies, parsed.argument)
+            except BadInput as err:
+                self.query_one(ScribeInput).failed(event.line, err.message)
+                return
+            if text is None and stage is not None:  # the template: read it before it goes
+                self._preview_status(event.line, audience, stage, parsed)
+                return
+        self._record(event.line, parsed)
+
+    @work(group="war-room-status", exit_on_error=False)
+    async def _preview_status(self, line: str, audience: str, stage: str, parsed: Command) -> None:
+        """``/status AUDIENCE STAGE``: the template filled in, in an editor; ctrl+s sends."""
+        scribe = self.query_one(ScribeInput)
+        try:
+            draft = await draft_update(self.wapp.commands, self.ref, audience, stage, at=parsed.at)
+        except WarroomError as err:
+            scribe.failed(line, err.message)
+            return
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                scribe.failed(line, "status update cancelled; nothing was sent.")
+            else:
+                self._record(line, Command("status", f"{audience} {stage} {text}", at=parsed.at))
+
+        self.app.push_screen(StatusUpdateScreen(draft), chosen)
 
     @work(group="war-room-write", exit_on_error=False)
     async def _record(self, line: str | None, parsed: Note | Command) -> None:

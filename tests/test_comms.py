@@ -11,8 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.cli_helpers import Warroom
-from tests.console_helpers import settle
-from tests.test_console_war_room import open_room, seed, type_line, url
 from warroom.clock import ManualClock
 from warroom.commands import Commands
 from warroom.comms.destinations import Destination
@@ -23,7 +21,6 @@ from warroom.models import Delivery, StatusUpdate, TimelineEntry
 from warroom.notify import DeliveryFailed, Message
 from warroom.policy import Policies, load_policies
 from warroom.policy.loader import bundled_dir
-from warroom.queries import load_view
 from warroom.scribe import complete
 from warroom.store import Store
 
@@ -241,23 +238,3 @@ def test_console_argument_and_completion(policies: Policies) -> None:
     assert (
         complete("/status customers ide", prefixes={}, **words) == "/status customers identified "
     )
-
-
-async def test_console_status_with_audience_and_stage(
-    db_path: Path, clock: ManualClock, policies: Policies
-) -> None:
-    from screens.app import make_app
-
-    incident_id = await seed(db_path, clock, policies)
-    app = make_app(url(db_path), policies, clock, actor="tester")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_room(app, pilot, incident_id)
-        await type_line(app, pilot, "/status customers identified")
-        await type_line(app, pilot, "/status executives monitoring Failover done [b]ok[/b]")
-        await settle(app, pilot)
-    async with await Store.open(db_path, clock) as store:
-        v = await load_view(store, str(incident_id))
-    got = [(u.audience, u.stage, u.text) for u in v.status_updates]
-    assert got[0][:2] == ("customers", "identified")
-    assert got[0][2].startswith("We have identified the cause")
-    assert got[1] == ("executives", "monitoring", "Failover done [b]ok[/b]")
