@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from warroom.cli.context import CliContext, guard
@@ -28,6 +30,16 @@ def check(ctx: CliContext, directory: str | None) -> None:
         levels = ", ".join(f"{k} {v.name}" for k, v in p.severity.levels.items())
         steps = sum(len(v) for v in p.escalation.time_based.values())
         click.echo(f"{p.directory}: ok ({levels}; {steps} escalation steps)")
+        comms = p.communications
+        where = (
+            "communications.yaml"
+            if Path(p.communications_dir).resolve() == Path(p.directory).resolve()
+            else f"none here, using the packaged one in {p.communications_dir}"
+        )
+        click.echo(
+            f"status updates: {where} ({len(comms.audiences)} audiences, "
+            f"{len(comms.stages)} stages, templates checked)"
+        )
         roster, problems = check_roster(p)
         path = roster_path(p.directory)
         if problems:
