@@ -31,6 +31,7 @@ from warroom.metrics.readout import (
     severity_rows,
     spread_lines,
 )
+from warroom.text import printable
 
 if TYPE_CHECKING:
     from screens.app import WarroomApp
@@ -99,8 +100,9 @@ class MetricsScreen(Screen[None]):
         try:
             span = window(app.clock.now())
             report = await load_metrics(app.store, app.policies, span, tz=app.tz, roster=app.roster)
-        except WarroomError as err:
-            self.notify(err.message, title="Cannot load metrics", severity="error", markup=False)
+        except Exception as err:  # the console keeps running; say what went wrong
+            why = err.message if isinstance(err, WarroomError) else f"{type(err).__name__}: {err}"
+            self.notify(printable(why), title="Cannot load metrics", severity="error", markup=False)
             return
         self.post_message(self.MetricsLoaded(report))
 

@@ -128,11 +128,13 @@ def test_bad_input_gets_one_line_and_exit_2(wr: Warroom, args: list[str], messag
 
 def test_control_characters_can_be_stored_exactly_on_request(wr: Warroom) -> None:
     wr("declare", "--sev", "3", "--title", "base")
-    text = "red \x1b[31malert\x07 [bold]not markup[/]"
+    text = "red \x1b[31malert\x07 [bold]not markup[/] \x9b2J del\x7f caf\u00e9"
     assert wr("log", "INC-1", text, "--allow-control").exit_code == 0
     assert wr.json("show", "INC-1")["timeline"][-1]["text"] == text
     shown = wr("show", "INC-1").stdout
     assert "\x1b" not in shown and "\\x1b[31malert" in shown
+    raw = wr("show", "INC-1", "--json").stdout  # what a terminal would get
+    assert not any(c in raw for c in "\x1b\x07\x9b\x7f") and "caf\u00e9" in raw
 
 
 def test_database_in_a_missing_folder(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from warroom.commands import Commands
 from warroom.comms.destinations import Destination
 from warroom.comms.updates import post_update, split_console_argument
 from warroom.errors import BadInput, PolicyError
-from warroom.escalation import EscalationLoop
+from warroom.escalation import EscalationLoop, delivery
 from warroom.models import Delivery, StatusUpdate, TimelineEntry
 from warroom.notify import DeliveryFailed, Message
 from warroom.policy import Policies, load_policies
@@ -238,3 +238,68 @@ def test_console_argument_and_completion(policies: Policies) -> None:
     assert (
         complete("/status customers ide", prefixes={}, **words) == "/status customers identified "
     )
+
+
+# --- the outbox under contention (review) ------------------------------------------------
+
+ONE_DEST = {"WARROOM_STATUS_CUSTOMERS": "json://status.example/hook"}
+
+
+async def test_a_stale_attempt_never_reopens_a_delivery_another_sender_holds(
+    commands: Commands, store: Store, clock: ManualClock
+) -> None:
+    inc = await commands.declare("Checkout down", 1)
+    await post_update(
+        commands, inc.ref or "", audience="customers", text="Looking", environ=ONE_DEST
+    )
+    slow = await delivery.claim_due(store, None)  # a sender that then hangs
+    clock.advance(delivery.LEASE + timedelta(seconds=1))
+    second = await delivery.claim_due(store, None)  # its lease ran out: another takes over
+    assert len(slow) == len(second) == 1
+    # The hung attempt finally fails while the second is still sending: it must not
+    # schedule a retry over the second one's lease (a third sender would send it again).
+    await delivery.record(store, [delivery.Attempt(slow[0], "timed out", False)])
+    clock.advance(seconds=20)
+    assert await delivery.claim_due(store, None) == []
+    assert not any("retrying" in t for t in await texts(store, "delivery"))
+    await delivery.record(store, [delivery.Attempt(second[0], None, False)])
+    assert await count(store, Delivery, status="sent") == 1
+
+
+async def test_a_success_stays_sent_when_a_stale_attempt_fails_later(
+    commands: Commands, store: Store, clock: ManualClock
+) -> None:
+    inc = await commands.declare("Checkout down", 1)
+    await post_update(
+        commands, inc.ref or "", audience="customers", text="Looking", environ=ONE_DEST
+    )
+    slow = await delivery.claim_due(store, None)
+    clock.advance(delivery.LEASE + timedelta(seconds=1))
+    second = await delivery.claim_due(store, None)
+    await delivery.record(store, [delivery.Attempt(second[0], None, False)])
+    await delivery.record(store, [delivery.Attempt(slow[0], "timed out", True)])
+    assert await count(store, Delivery, status="sent") == 1
+    assert not any("gave up" in t for t in await texts(store, "delivery"))
+
+
+async def test_a_newer_update_supersedes_an_older_one_still_waiting_for_the_same_destination(
+    commands: Commands, store: Store, policies: Policies, clock: ManualClock
+) -> None:
+    inc = await commands.declare("Checkout down", 1, ic="alice")
+    ref = inc.ref or ""
+    await post_update(commands, ref, audience="customers", stage="investigating", environ=ONE_DEST)
+    sender = FlakySender(failures=1)  # the status page is down for the first attempt
+    loop = EscalationLoop(store, policies, None, clock, sender=sender)
+    await loop.tick()
+    await loop.drain()
+    clock.advance(seconds=5)
+    await commands.resolve(ref)
+    await post_update(commands, ref, audience="customers", stage="resolved", environ=ONE_DEST)
+    for _ in range(3):
+        clock.advance(seconds=20)
+        await loop.tick()
+        await loop.drain()
+    # Customers never read "investigating" after "resolved".
+    assert [m.title for _, m in sender.sent] == ["Service status: Resolved"]
+    assert await count(store, Delivery, status="cancelled") == 1
+    assert any("superseded" in t for t in await texts(store, "delivery"))

@@ -97,6 +97,9 @@ async def test_receiver_that_fails_then_recovers_loses_nothing(
         loop = EscalationLoop(store, policies, roster_for(rec), clock)
         for _ in range(15):
             await loop.tick()
+            # Sends run in the background; the manual clock must not jump past the
+            # 2-minute lease of a send still in flight (another claim would send again).
+            await loop.drain()
             clock.advance(minutes=1)
         rec.fail_remaining = 4  # the pager endpoint is down for the first 4 requests
         for _ in range(40):

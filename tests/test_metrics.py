@@ -340,3 +340,9 @@ async def test_console_screen_shows_the_figures_and_refreshes(
         await pilot.press("escape")
         await settle(app, pilot)
         assert not isinstance(app.screen, MetricsScreen)
+
+
+def test_a_since_in_the_future_is_named_as_such_not_blamed_on_an_until_never_given() -> None:
+    with pytest.raises(BadInput, match=r"--since .* is after now") as err:
+        window(T0, since=T0 + timedelta(days=1))
+    assert "is not after --since" not in err.value.message

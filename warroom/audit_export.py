@@ -26,7 +26,7 @@ from warroom.errors import BadInput, NotFound
 from warroom.models import Incident, TimelineEntry
 from warroom.refs import parse_ref, ref_for
 from warroom.store import Store
-from warroom.text import printable
+from warroom.text import printable, safe_json
 from warroom.timeline import ChainReport, verify_chain
 from warroom.timeparse import iso_z
 
@@ -47,10 +47,6 @@ FIELDS = (
     "hash",
 )
 BATCH = 1_000
-
-# Characters JSON leaves raw that still act on a terminal or split a "line" for some
-# readers (DEL, C1 controls, NEL, the Unicode line and paragraph separators).
-_JSON_UNSAFE = {c: f"\\u{c:04x}" for c in [*range(0x7F, 0xA0), 0x2028, 0x2029]}
 
 
 def _record(row: Any) -> dict[str, Any]:
@@ -116,9 +112,7 @@ async def iter_records(
 
 def jsonl_lines(records: Iterable[dict[str, Any]]) -> str:
     """One JSON object per line; every control or line-breaking character escaped."""
-    return "".join(
-        json.dumps(r, ensure_ascii=False).translate(_JSON_UNSAFE) + "\n" for r in records
-    )
+    return "".join(safe_json(r) + "\n" for r in records)
 
 
 def _csv_value(value: Any) -> Any:

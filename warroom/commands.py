@@ -556,6 +556,7 @@ class Commands:
             s.add(update)
             await s.flush()
             now = self.now()
+            await self._supersede_status(s, inc, update, destinations, now)
             for dest in destinations:
                 s.add(
                     Delivery(
@@ -575,6 +576,45 @@ class Commands:
             return update
 
         return await self._run(work)
+
+    async def _supersede_status(
+        self,
+        s: AsyncSession,
+        inc: Incident,
+        update: StatusUpdate,
+        destinations: Sequence[Destination],
+        now: datetime,
+    ) -> None:
+        """An older update of this incident to the same audience, still waiting (a retry)
+        for a destination the new one goes to, is not sent any more: it would reach the
+        readers after the newer one ("investigating" after "resolved")."""
+        urls = sorted({d.url for d in destinations})
+        if not urls:
+            return
+        q = (
+            select(Delivery, StatusUpdate)
+            .join(StatusUpdate, col(StatusUpdate.id) == col(Delivery.status_update_id))
+            .where(
+                col(Delivery.incident_id) == _id(inc),
+                col(Delivery.status) == "pending",
+                col(Delivery.person) == update.audience,
+                col(Delivery.url).in_(urls),
+                col(Delivery.status_update_id) != update.id,
+                col(StatusUpdate.at) <= update.at,  # a backdated update supersedes nothing later
+            )
+            .order_by(col(Delivery.id))
+        )
+        for d, old in (await s.execute(q)).all():
+            d.status, d.next_attempt_at = "cancelled", None
+            d.last_error = "not sent: superseded by a newer status update"
+            what = f"{old.audience} status update" + (f" ({old.stage})" if old.stage else "")
+            await self._entry(
+                s,
+                inc,
+                "delivery",
+                f"Not sending the earlier {what} via {d.method}: superseded by a newer update.",
+                now,
+            )
 
     def status_audience_stage(self, audience: str, stage: str | None) -> tuple[str, str | None]:
         """The audience and stage ids of communications.yaml; unknown ones are refused

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from typing import Any
 
 from warroom.errors import BadInput
 
@@ -76,3 +78,14 @@ def slug(text: str, max_length: int = 40) -> str:
             break
         out = candidate
     return out or (words[0][:max_length] if words else "incident")
+
+
+# Characters JSON leaves raw that still act on a terminal or split a "line" for some
+# readers (DEL, C1 controls, NEL, the Unicode line and paragraph separators).
+_JSON_UNSAFE = {c: f"\\u{c:04x}" for c in [*range(0x7F, 0xA0), 0x2028, 0x2029]}
+
+
+def safe_json(data: Any, *, indent: int | None = None) -> str:
+    """JSON with non-ASCII text kept readable and every character that acts on a
+    terminal escaped (``json.dumps`` escapes only those below 0x20)."""
+    return json.dumps(data, indent=indent, ensure_ascii=False).translate(_JSON_UNSAFE)

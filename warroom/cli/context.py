@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import json
 import os
 import sys
 import traceback
@@ -20,7 +19,7 @@ from warroom.commands import Commands
 from warroom.errors import BadInput, WarroomError
 from warroom.policy import Policies, load_policies
 from warroom.store import Store
-from warroom.text import check_line
+from warroom.text import check_line, safe_json
 from warroom.timeparse import parse_time, zone
 
 T = TypeVar("T")
@@ -119,7 +118,7 @@ def global_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    click.echo(safe_json(data, indent=2))
 
 
 def bad(message: str) -> NoReturn:

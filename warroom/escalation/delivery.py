@@ -9,7 +9,9 @@ A failure is retried with exponential backoff and written on the timeline; after
 
 The same outbox carries stakeholder status updates (``Delivery.status_update_id``, see
 :mod:`warroom.comms`): one row per destination URL, sent and retried the same way, never
-stopped by an acknowledgment or a resolution (the all-clear goes out after it).
+stopped by an acknowledgment or a resolution (the all-clear goes out after it); an
+update still waiting for a destination is superseded (cancelled) when a newer update
+of the same incident is queued to it, so readers never get them out of order.
 
 A pending notification is stopped (status ``cancelled``) when the incident is
 resolved, when a ``no_ack`` step's incident is acknowledged, or when the person (or
@@ -61,6 +63,7 @@ class Claimed:
     label: str
     summary: str
     kind: str = "page"  # "page" (an escalation firing) or "status" (a status update)
+    token: str = ""  # the claim's lease token: whose attempt this is
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,7 @@ def _message(firing: EscalationFiring, inc: Incident, label: str) -> Message:
     return Message(title=title, body=body)
 
 
-def _status_claim(d: Delivery, update: StatusUpdate, inc: Incident) -> Claimed:
+def _status_claim(d: Delivery, update: StatusUpdate, inc: Incident, token: str) -> Claimed:
     drill = "[DRILL] " if inc.drill else ""
     what = f"{update.audience} status update" + (f" ({update.stage})" if update.stage else "")
     title = d.title or f"{inc.ref} status update"
@@ -216,6 +219,7 @@ def _status_claim(d: Delivery, update: StatusUpdate, inc: Incident) -> Claimed:
         d.person,
         what,
         kind="status",
+        token=token,
     )
 
 
@@ -270,7 +274,7 @@ async def claim_due(
         for d, firing, status_update, inc in rows:
             if firing is None:
                 if status_update is not None:
-                    out.append(_status_claim(d, status_update, inc))
+                    out.append(_status_claim(d, status_update, inc, token))
                 continue
             note = _note(firing, d.person, d.method)
             spec = roster.person(d.person) if roster else None
@@ -287,6 +291,7 @@ async def claim_due(
                     _message(firing, inc, label),
                     label,
                     str(firing.detail.get("summary", "")),
+                    token=token,
                 )
             )
         return out
@@ -349,6 +354,8 @@ async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
             inc = incs[a.claimed.incident_id]
             outcome, kind, text = _record_one(rows[a.claimed.delivery_id], inc, a, now)
             out.append(outcome)
+            if text is None:  # a stale attempt's failure: the row is someone else's now
+                continue
             if outcome.ok and a.claimed.kind == "page":
                 sent[(inc.id or 0, a.claimed.summary)].append(text)
                 continue
@@ -367,18 +374,31 @@ async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
     return await store.transaction(work) if attempts else []
 
 
-def _record_one(d: Delivery, inc: Incident, a: Attempt, now: datetime) -> tuple[Outcome, str, str]:
+def _record_one(
+    d: Delivery, inc: Incident, a: Attempt, now: datetime
+) -> tuple[Outcome, str, str | None]:
+    """Apply one attempt's result to its row; the timeline entry to write (None: none).
+
+    Only the attempt whose token the row still carries, while the row is pending, owns
+    it: an attempt that outlived its lease (another sender has claimed the row since)
+    or whose row was stopped, sent or given up meanwhile never schedules a retry or
+    gives up over the current owner. Its success is still a fact: the row becomes sent
+    (if it was not already) and the timeline says it went out."""
     c, error, permanent = a.claimed, a.error, a.permanent
     if c.kind == "status":
         who, verb = f"the {c.summary} via {c.method}", "deliver"
     else:
         who, verb = f"{c.person} ({c.label}) via {c.method}", "page"
+    owned = d.status == "pending" and d.claimed_by == c.token
     gave_up = False
     if error is None:
-        d.status, d.sent_at, d.last_error, d.next_attempt_at = "sent", now, None, None
+        if d.status != "sent":
+            d.status, d.sent_at, d.last_error, d.next_attempt_at = "sent", now, None, None
         kind, text = "page", who
         if c.kind == "status":
             kind, text = "delivery", f"delivered {who}"
+    elif not owned:
+        return Outcome(c.delivery_id, c.person, c.method, False, error), "delivery", None
     elif permanent or c.attempt >= MAX_ATTEMPTS:
         gave_up = True
         d.status, d.last_error, d.next_attempt_at = "failed", error, None

@@ -20,11 +20,23 @@ from warroom.models import (
 from warroom.refs import ref_for
 from warroom.store import Store
 
+# Incidents read per query: PostgreSQL's driver takes at most 32,767 parameters.
+CHUNK = 5000
+
 
 async def snapshots_in(
     s: AsyncSession, incidents: Sequence[Incident]
 ) -> dict[int, IncidentSnapshot]:
     """Snapshots of ``incidents`` read in session ``s`` (also inside a write transaction)."""
+    out: dict[int, IncidentSnapshot] = {}
+    for start in range(0, len(incidents), CHUNK):
+        out.update(await _snapshots_in(s, incidents[start : start + CHUNK]))
+    return out
+
+
+async def _snapshots_in(
+    s: AsyncSession, incidents: Sequence[Incident]
+) -> dict[int, IncidentSnapshot]:
     ids = [i.id for i in incidents if i.id is not None]
     if not ids:
         return {}

@@ -39,6 +39,11 @@ def window(
     """The window asked for, defaults filled in from ``now`` (the injected clock's)."""
     end = until or now
     start = since or end - timedelta(days=days)
+    if until is None and end <= start:
+        raise BadInput(
+            f"--since {iso_z(start)} is after now ({iso_z(end)}); the metrics window runs "
+            "from --since to now unless --until is given, so --since must be in the past."
+        )
     if end <= start:
         raise BadInput(
             f"--until {iso_z(end)} is not after --since {iso_z(start)}; the metrics window "
