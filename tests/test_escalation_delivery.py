@@ -15,6 +15,7 @@ from warroom.clock import ManualClock
 from warroom.commands import Commands
 from warroom.escalation import EscalationLoop, load_snapshot, plan
 from warroom.models import Delivery, EscalationFiring, TimelineEntry
+from warroom.notify import Message
 from warroom.policy import Policies
 from warroom.store import Store
 
@@ -146,3 +147,40 @@ async def test_a_contact_apprise_rejects_is_given_up_at_once_and_said(
         texts = list((await s.execute(q)).scalars())
     assert texts and "gave up after 1 attempt" in texts[0]
     assert "apprise does not accept" in texts[0]
+
+
+class SlowSender:
+    """A sender whose sends hang until released (a pager endpoint taking its time)."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.begun = asyncio.Event()
+        self.started: list[str] = []
+
+    async def send(self, url: str, message: Message) -> None:
+        self.started.append(url)
+        self.begun.set()
+        await self.release.wait()
+
+
+async def test_a_send_outlasting_its_lease_is_not_started_again_by_its_own_loop(
+    store: Store, commands: Commands, policies: Policies, clock: ManualClock
+) -> None:
+    """On a drill clock running 60 times faster, a 3-second send outlasts the 2-minute
+    lease; the loop sending it must not page the person a second time meanwhile."""
+    sender = SlowSender()
+    loop = EscalationLoop(store, policies, roster_for(methods=("push",)), clock, sender=sender)
+    await commands.declare("Checkout down", 1)
+    await loop.tick()
+    await asyncio.wait_for(sender.begun.wait(), 30)  # the page is on its way, and hangs
+    claimed = {d.id: d.attempts for d in await _deliveries(store) if d.attempts}
+    assert claimed
+    clock.advance(minutes=3)  # past the lease, the send still in flight
+    await loop.tick()  # claims happen inside the tick: a second claim would show now
+    again = {d.id: d.attempts for d in await _deliveries(store) if d.id in claimed}
+    assert again == claimed
+    sender.release.set()
+    await loop.drain()
+    rows = await _deliveries(store)
+    assert {(d.status, d.attempts) for d in rows if d.id in claimed} == {("sent", 1)}
+    assert len(sender.started) == len(claimed)

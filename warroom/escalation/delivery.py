@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -224,10 +225,16 @@ def _status_claim(d: Delivery, update: StatusUpdate, inc: Incident, token: str) 
 
 
 async def claim_due(
-    store: Store, roster: Roster | None, limit: int = 50, *, only: list[int] | None = None
+    store: Store,
+    roster: Roster | None,
+    limit: int = 50,
+    *,
+    only: list[int] | None = None,
+    sending: Collection[int] = (),
 ) -> list[Claimed]:
     """Claim up to ``limit`` notifications due now (of ``only`` these deliveries, when
-    given); each claimed one is ours alone to send.
+    given; never those in ``sending``, the caller's own sends still in flight, whose
+    lease may have run out on a fast drill clock); each claimed one is ours alone to send.
 
     One conditional UPDATE stamps them with a fresh token and a lease; whoever's token
     a row carries afterwards owns that attempt."""
@@ -241,6 +248,8 @@ async def claim_due(
     )
     if only is not None:
         due = due.where(col(Delivery.id).in_(only))
+    if sending:
+        due = due.where(col(Delivery.id).not_in(list(sending)))
     async with store.read() as s:  # cheap check first: most ticks have nothing to send
         if (await s.execute(due.limit(1))).first() is None:
             return []

@@ -82,6 +82,7 @@ class EscalationLoop:
         self._deliveries_dirty = True
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = 0
+        self._sending: set[int] = set()  # delivery ids this loop is sending right now
 
     # --- what a console shows -------------------------------------------------------
 
@@ -156,10 +157,13 @@ class EscalationLoop:
         room = self.max_in_flight - self._in_flight
         if room <= 0:
             return 0
-        claimed = await delivery.claim_due(self.store, self.roster, limit=room)
+        claimed = await delivery.claim_due(
+            self.store, self.roster, limit=room, sending=self._sending
+        )
         self._deliveries_dirty = True
         if claimed:
             self._in_flight += len(claimed)
+            self._sending.update(c.delivery_id for c in claimed)
             task = asyncio.create_task(self._deliver(claimed))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -173,6 +177,7 @@ class EscalationLoop:
             self.last_error = f"{type(exc).__name__}: {exc}"
         finally:
             self._in_flight -= len(claimed)
+            self._sending.difference_update(c.delivery_id for c in claimed)
             self._deliveries_dirty = True
 
     async def drain(self) -> None:
