@@ -8,13 +8,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from warroom.commands import Commands
 from warroom.comms import templates
 from warroom.comms.destinations import urls_for
-from warroom.errors import BadInput
+from warroom.errors import BadInput, NotFound
 from warroom.escalation.engine import IncidentSnapshot, plan
+from warroom.escalation.snapshot import snapshot_in
+from warroom.milestones import MILESTONES
 from warroom.models import Incident
+from warroom.policy import Policies
+from warroom.policy.communications import CommunicationsPolicy
+from warroom.refs import parse_ref, ref_for
+from warroom.store import Store
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,68 @@ class Draft:
     text: str
     destinations: int  # how many places it will be queued to
     drill: bool
+
+
+def template_context(
+    policies: Policies,
+    inc: Incident,
+    ic: str | None,
+    audience: str,
+    stage: str,
+    now: datetime,
+    next_update_at: datetime | None,
+) -> dict[str, Any]:
+    comms = policies.communications
+    phase = policies.warroom.workflow.get(inc.phase)
+    since = inc.started_at or inc.detected_at or inc.declared_at
+    until = inc.resolved_at or now
+    elapsed = max((until - since).total_seconds() / 60, 0.0)
+    incident = {
+        "ref": inc.ref or ref_for(inc.id or 0),
+        "title": inc.title,
+        "severity": inc.severity,
+        "severity_name": policies.level(inc.severity).name,
+        "status": inc.status,
+        "phase": inc.phase,
+        "phase_name": phase.name if phase else inc.phase,
+        "channel": inc.channel,
+        "bridge": inc.bridge,
+        "drill": inc.drill,
+        "ic": ic,
+        "milestones": {name: getattr(inc, name) for name in MILESTONES},
+        "elapsed_minutes": round(elapsed, 1),
+        "elapsed": templates.minutes_text(elapsed),
+    }
+    return {
+        "incident": incident,
+        "ic": ic,
+        "channel": inc.channel,
+        "elapsed": incident["elapsed"],
+        "elapsed_minutes": incident["elapsed_minutes"],
+        "audience": {"id": audience, "name": comms.audiences[audience].name},
+        "stage": {"id": stage, "name": comms.stages[stage].name},
+        "next_update_at": next_update_at,
+        "next_update": templates.clock_time(next_update_at),
+        "now": now,
+    }
+
+
+async def load_incident(store: Store, ref: str) -> tuple[Incident, IncidentSnapshot]:
+    n = parse_ref(ref)
+    async with store.read() as s:
+        inc = await s.get(Incident, n)
+        if inc is None:
+            raise NotFound(f"no incident {ref_for(n)} in this database (see warroom list).")
+        return inc, await snapshot_in(s, inc)
+
+
+def refuse_unresolved(comms: CommunicationsPolicy, inc: Incident, stage: str | None) -> None:
+    """A stage that says it is over (``requires_resolved``) needs a resolved incident."""
+    if stage is not None and comms.stages[stage].requires_resolved and inc.resolved_at is None:
+        raise BadInput(
+            f"{inc.ref} is not resolved; a {stage} update would tell stakeholders it is over. "
+            "Resolve it first (only the IC may), or use another stage."
+        )
 
 
 def next_update_after(
@@ -51,8 +120,6 @@ async def render_stage(
 ) -> str:
     """The stage's template for ``audience``, filled in (template files read off the
     event loop)."""
-    from warroom.comms.updates import template_context
-
     policies = commands.policies
     context = template_context(
         policies,
@@ -83,17 +150,11 @@ async def draft_update(
     environ: Mapping[str, str] | None = None,
 ) -> Draft:
     """What ``/status AUDIENCE STAGE`` would send, without recording anything."""
-    from warroom.comms.updates import _load as load_incident
-
     comms = commands.policies.communications
     audience, stage_id = commands.status_audience_stage(audience, stage)
     assert stage_id is not None
     inc, snap = await load_incident(commands.store, ref)
-    if comms.stages[stage_id].requires_resolved and inc.resolved_at is None:
-        raise BadInput(
-            f"{inc.ref} is not resolved; a {stage_id} update would tell stakeholders it is "
-            "over. Resolve it first (only the IC may), or use another stage."
-        )
+    refuse_unresolved(comms, inc, stage_id)
     text = await render_stage(commands, inc, snap, audience, stage_id, at)
     aud = comms.audiences[audience]
     env = os.environ if environ is None else environ

@@ -10,11 +10,10 @@ sends and retries; :func:`deliver_now` makes one first attempt for a CLI that wa
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,17 +21,18 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from warroom.commands import Commands
-from warroom.comms import templates
 from warroom.comms.destinations import Destination, urls_for
-from warroom.errors import BadInput, NotFound
+from warroom.comms.draft import (
+    load_incident,
+    next_update_after,
+    refuse_unresolved,
+    render_stage,
+)
+from warroom.errors import BadInput
 from warroom.escalation import delivery
-from warroom.escalation.engine import plan
-from warroom.escalation.snapshot import snapshot_in
-from warroom.milestones import MILESTONES
-from warroom.models import Delivery, Incident, StatusUpdate
+from warroom.models import Delivery, StatusUpdate
 from warroom.notify import Sender
 from warroom.policy import Policies
-from warroom.refs import parse_ref, ref_for
 from warroom.store import Store
 
 REQUIRED, OPTIONAL, NOT_EXPECTED = "required", "optional", "not expected"
@@ -108,59 +108,6 @@ def split_console_argument(policies: Policies, argument: str) -> tuple[str, str 
 # --- rendering ----------------------------------------------------------------------------
 
 
-def template_context(
-    policies: Policies,
-    inc: Incident,
-    ic: str | None,
-    audience: str,
-    stage: str,
-    now: datetime,
-    next_update_at: datetime | None,
-) -> dict[str, Any]:
-    comms = policies.communications
-    phase = policies.warroom.workflow.get(inc.phase)
-    since = inc.started_at or inc.detected_at or inc.declared_at
-    until = inc.resolved_at or now
-    elapsed = max((until - since).total_seconds() / 60, 0.0)
-    incident = {
-        "ref": inc.ref or ref_for(inc.id or 0),
-        "title": inc.title,
-        "severity": inc.severity,
-        "severity_name": policies.level(inc.severity).name,
-        "status": inc.status,
-        "phase": inc.phase,
-        "phase_name": phase.name if phase else inc.phase,
-        "channel": inc.channel,
-        "bridge": inc.bridge,
-        "drill": inc.drill,
-        "ic": ic,
-        "milestones": {name: getattr(inc, name) for name in MILESTONES},
-        "elapsed_minutes": round(elapsed, 1),
-        "elapsed": templates.minutes_text(elapsed),
-    }
-    return {
-        "incident": incident,
-        "ic": ic,
-        "channel": inc.channel,
-        "elapsed": incident["elapsed"],
-        "elapsed_minutes": incident["elapsed_minutes"],
-        "audience": {"id": audience, "name": comms.audiences[audience].name},
-        "stage": {"id": stage, "name": comms.stages[stage].name},
-        "next_update_at": next_update_at,
-        "next_update": templates.clock_time(next_update_at),
-        "now": now,
-    }
-
-
-async def _load(store: Store, ref: str) -> tuple[Incident, Any]:
-    n = parse_ref(ref)
-    async with store.read() as s:
-        inc = await s.get(Incident, n)
-        if inc is None:
-            raise NotFound(f"no incident {ref_for(n)} in this database (see warroom list).")
-        return inc, await snapshot_in(s, inc)
-
-
 async def post_update(
     commands: Commands,
     ref: str,
@@ -176,7 +123,7 @@ async def post_update(
     policies = commands.policies
     comms = policies.communications
     audience, stage = commands.status_audience_stage(audience, stage)
-    inc, snap = await _load(commands.store, ref)
+    inc, snap = await load_incident(commands.store, ref)
     if stage is None and text is None:  # a template needs a stage: the incident's state's
         stage = comms.stage_for(inc.status)
         if stage is None:
@@ -184,25 +131,12 @@ async def post_update(
                 f"say which stage this update is for (the stages are {', '.join(comms.stages)})."
             )
     spec = comms.stages[stage] if stage else None
-    if spec is not None and spec.requires_resolved and inc.resolved_at is None:
-        raise BadInput(
-            f"{inc.ref} is not resolved; a {stage} update would tell stakeholders it is over. "
-            "Resolve it first (only the IC may), or use another stage."
-        )
-    now = commands.now()
-    when = at or now
-    last = snap.last_status_update_at
-    base = min(max(last or when, when), now)  # this update resets the cadence
-    cadence = plan(policies, replace(snap, last_status_update_at=base), now)
-    next_update = cadence.next_update_due
-    ic = snap.incident_commander
+    refuse_unresolved(comms, inc, stage)
+    next_update = next_update_after(commands, snap, at)
     from_template = text is None
     if text is None:
         assert stage is not None
-        context = template_context(policies, inc, ic, audience, stage, now, next_update)
-        text = await asyncio.to_thread(  # reads template files: off the event loop
-            templates.render, comms, policies.communications_dir, audience, stage, context
-        )
+        text = await render_stage(commands, inc, snap, audience, stage, at)
     aud = comms.audiences[audience]
     title = aud.title.format(
         ref=inc.ref,
