@@ -14,9 +14,11 @@ repeats among the window's incidents / the window's incidents.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from warroom.models import Incident
@@ -72,23 +74,37 @@ class RepeatPair:
 
 def repeats(window: Sequence[Incident], history: Sequence[Incident]) -> list[RepeatPair]:
     """The incidents of ``window`` that repeat one of ``history`` (which may include the
-    window's own incidents and the 90 days before it); drills are never either side."""
+    window's own incidents and the 90 days before it); drills are never either side.
+
+    Each is paired with the most recent similar incident before it. Only incidents that
+    share a word can be similar, so candidates come from an index of words, newest
+    first, within the look-back (thousands of incidents take milliseconds)."""
     lookback = timedelta(days=LOOKBACK_DAYS)
-    earlier = sorted((i for i in history if not i.drill), key=lambda i: (i.declared_at, i.id or 0))
-    words = {id(i): title_words(i.title) for i in [*earlier, *window]}
+    earlier = sorted((i for i in history if not i.drill), key=_key)
+    keys = [_key(i) for i in earlier]
+    words = [title_words(i.title) for i in earlier]
+    where: dict[str, list[int]] = defaultdict(list)  # word -> positions in ``earlier``
+    for pos, ws in enumerate(words):
+        for w in ws:
+            where[w].append(pos)
     out: list[RepeatPair] = []
-    for inc in sorted(window, key=lambda i: (i.declared_at, i.id or 0)):
+    for inc in sorted(window, key=_key):
         if inc.drill:
             continue
-        best: tuple[float, Incident] | None = None
-        for old in earlier:
-            if (old.declared_at, old.id or 0) >= (inc.declared_at, inc.id or 0):
+        mine = title_words(inc.title)
+        lo = bisect_left(keys, (inc.declared_at - lookback, -1))
+        hi = bisect_left(keys, _key(inc))
+        candidates: set[int] = set()
+        for w in mine:
+            positions = where.get(w, [])
+            candidates.update(positions[bisect_left(positions, lo) : bisect_left(positions, hi)])
+        for pos in sorted(candidates, reverse=True):
+            score = similarity(mine, words[pos])
+            if score >= MIN_OVERLAP:
+                out.append(RepeatPair(inc, earlier[pos], score))
                 break
-            if inc.declared_at - old.declared_at > lookback:
-                continue
-            score = similarity(words[id(inc)], words[id(old)])
-            if score >= MIN_OVERLAP and (best is None or old.declared_at >= best[1].declared_at):
-                best = (score, old)
-        if best is not None:
-            out.append(RepeatPair(inc, best[1], best[0]))
     return out
+
+
+def _key(i: Incident) -> tuple[datetime, int]:
+    return (i.declared_at, i.id or 0)
