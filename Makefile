@@ -35,6 +35,7 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench/run.py
+	$(BIN)/python tests/bench/reports.py
 
 # The PostgreSQL tests start a throwaway server; install Debian's package when missing.
 postgres:

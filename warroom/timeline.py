@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from warroom.models import Incident, TimelineEntry
@@ -165,3 +166,40 @@ def verify_chain(ref: str, entries: list[TimelineEntry]) -> ChainReport:
             )
         prev = e.hash
     return ChainReport(ref, len(entries), True)
+
+
+CHAIN_BATCH = 2_000  # timeline entries fetched per round trip when verifying many
+
+
+async def entries_by_incident(
+    s: AsyncSession, incident_ids: Sequence[int] | Select[Any] | None = None
+) -> AsyncIterator[tuple[int, list[TimelineEntry]]]:
+    """Every timeline (of ``incident_ids``, a list or a select of ids, or all), one
+    incident at a time in seq order,
+    streamed in batches: one incident's entries in memory at once.
+
+    Plain rows, not ORM objects (four times cheaper to load): a row of the table has
+    the attributes :func:`verify_chain` reads, under the same names."""
+    t = TimelineEntry.__table__  # type: ignore[attr-defined]
+    q = select(t).order_by(t.c.incident_id, t.c.seq).execution_options(yield_per=CHAIN_BATCH)
+    if incident_ids is not None:
+        q = q.where(t.c.incident_id.in_(incident_ids))
+    current: list[Any] = []
+    result = await s.stream(q)
+    async for batch in result.partitions(CHAIN_BATCH):  # a round trip per batch, not per row
+        for entry in batch:
+            if current and entry.incident_id != current[0].incident_id:
+                yield current[0].incident_id, current
+                current = []
+            current.append(entry)
+    if current:
+        yield current[0].incident_id, current
+
+
+async def verify_timelines(s: AsyncSession, incident_ids: Sequence[int]) -> list[ChainReport]:
+    """The chain report of each incident in ``incident_ids`` (in that order), from one
+    pass over their timelines."""
+    found: dict[int, ChainReport] = {}
+    async for n, rows in entries_by_incident(s, incident_ids):
+        found[n] = verify_chain(f"INC-{n}", rows)
+    return [found.get(n) or verify_chain(f"INC-{n}", []) for n in incident_ids]

@@ -11,13 +11,13 @@ from warroom.cli.context import CliContext, Env, emit_json, run
 from warroom.cli.output import fields, local, minutes, table
 from warroom.cli.root import cli
 from warroom.errors import BadInput
-from warroom.models import Incident, TimelineEntry
+from warroom.models import Incident
 from warroom.policy import Policies
 from warroom.postmortem.overview import postmortem_list_note, postmortem_states
 from warroom.queries import durations, incident_summary, list_incidents, load_view
 from warroom.refs import parse_ref
 from warroom.text import has_control, printable
-from warroom.timeline import verify_chain
+from warroom.timeline import verify_timelines
 
 pass_ctx = click.make_pass_decorator(CliContext)
 at_option = click.option("--at", "at", metavar="TIME", help="When it happened (ISO-8601 or HH:MM).")
@@ -327,14 +327,7 @@ def verify(ctx: CliContext, ref: str | None, as_json: bool) -> None:
             else:
                 q_ids = select(col(Incident.id)).order_by(col(Incident.id))
                 ids = [n for n in (await s.execute(q_ids)).scalars() if n is not None]
-            reports = []
-            for n in ids:
-                q = (
-                    select(TimelineEntry)
-                    .where(col(TimelineEntry.incident_id) == n)
-                    .order_by(col(TimelineEntry.seq))
-                )
-                reports.append(verify_chain(f"INC-{n}", list((await s.execute(q)).scalars())))
+            reports = await verify_timelines(s, ids)
         if as_json:
             emit_json(
                 [
