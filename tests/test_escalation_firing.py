@@ -377,3 +377,76 @@ async def test_a_declaration_committed_below_the_mark_still_pages(
     for _ in range(40):  # the holes are forgotten after a while: ticks are cheap again
         assert (await loop.tick()).fired == []
     assert loop.feed.holes == {}
+
+
+async def test_waking_after_three_hours_notifies_each_person_once_per_method(
+    store: Store, commands: Commands, policies: Policies, clock: ManualClock
+) -> None:
+    """Asleep 30 s after the page at declaration, awake 3 h later: the four overdue steps
+    fire (each on the timeline) but nobody gets the same method several times at once;
+    what each person gets is the latest step's page."""
+    inc = await commands.declare("Checkout down", 1)
+    sender = Recorder()
+    loop = EscalationLoop(store, policies, roster_for(), clock, sender=sender)
+    await loop.tick()
+    await loop.drain()  # the push of the page at declaration went out on time
+    clock.set(inc.declared_at + timedelta(hours=3))
+    fired = (await loop.tick()).fired
+    assert len(fired) == 4
+    await run_minutes([loop], clock, 15)
+    after = sender.sent[1:]
+    sent = [tuple(url.rsplit("/", 2)[-2:]) for url, _ in after]
+    assert sorted(sent) == sorted(set(sent)), "a person got the same method twice"
+    assert {m.body.split(". ")[0] for _, m in after} == {"SEV1 INC-1 unresolved for 120 min"}
+    texts = [e.text for e in await entries(store, inc.id, "page") if e.text.startswith("Esc")]
+    assert "sev1-no-ack-15" in texts[1] and "sev1-unresolved-120" in texts[1]  # says why
+    stale = [d for d in await deliveries(store) if d.status == "cancelled"]
+    assert stale and all("superseded by sev1-unresolved-120" in (d.last_error or "") for d in stale)
+    assert "Not sent, as this page replaces them: carol via phone (sev1-page)" in texts[-1]
+
+
+async def test_an_ack_stamped_by_a_clock_a_minute_ahead_stops_the_no_ack_page(
+    store: Store, commands: Commands, policies: Policies, clock: ManualClock, db_path: Path
+) -> None:
+    """The scribe's machine runs a minute fast: its ack (recorded, so a fact) carries a time
+    just after the re-page's due time. The re-page must not go out 'unacknowledged'."""
+    inc = await commands.declare("Checkout down", 1)
+    sender = Recorder()
+    loop = EscalationLoop(store, policies, roster_for(), clock, sender=sender)
+    await run_minutes([loop], clock, 15)  # now minute 15 - 30 s on this machine
+    clock.set(inc.declared_at + timedelta(minutes=14, seconds=30))
+    await loop.tick()
+    fast = ManualClock(clock.now() + timedelta(minutes=1))
+    other = await Store.open(db_path, fast)
+    try:
+        await Commands(other, policies, "carol").ack(inc.ref or "")  # at 15:30
+    finally:
+        await other.close()
+    await loop.tick()
+    before = len(sender.sent)
+    clock.set(inc.declared_at + timedelta(minutes=15))
+    assert (await loop.tick()).fired == []
+    await loop.drain()
+    assert len(sender.sent) == before
+    assert [f.step_key for f in await firings(store)] == ["sev1-page"]
+
+
+async def test_plan_at_an_earlier_moment_counts_the_status_updates_made_by_then(
+    store: Store, commands: Commands, policies: Policies, clock: ManualClock
+) -> None:
+    """SEV1 (an update every 30 min), updates at 10 and 50: asked about minute 35, the
+    next update was due at 40 and not overdue (not 'due at 30, overdue')."""
+    from warroom.escalation.report import escalation_report
+
+    inc = await commands.declare("Checkout down", 1)
+    for minute in (10, 50):
+        clock.set(inc.declared_at + timedelta(minutes=minute))
+        await commands.record_status(inc.ref or "", "Investigating", at=clock.now())
+    clock.advance(minutes=5)
+    then = inc.declared_at + timedelta(minutes=35)
+    p, data = await escalation_report(store, policies, roster_for(), inc.id or 0, then)
+    assert p.next_update_due == inc.declared_at + timedelta(minutes=40)
+    assert not p.update_overdue
+    assert data["status_update"]["last_at"] == "2026-03-02T09:10:00Z"
+    p, _ = await escalation_report(store, policies, roster_for(), inc.id or 0, clock.now())
+    assert p.next_update_due == inc.declared_at + timedelta(minutes=80)

@@ -25,7 +25,7 @@ files (nothing here is a constant of the process):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from warroom.policy import Policies
@@ -229,9 +229,24 @@ def _update_cadence(
     return next_due, now > next_due
 
 
+def recorded(snap: IncidentSnapshot, now: datetime) -> IncidentSnapshot:
+    """The snapshot for firing at ``now``: an ack or a resolution already in the store
+    counts even if its time is a little ahead of ``now`` (the commands accept times up
+    to two minutes ahead: another machine's clock runs fast). ``--now`` reports keep
+    the times as given."""
+    ack, res = snap.acknowledged_at, snap.resolved_at
+    if (ack is None or ack <= now) and (res is None or res <= now):
+        return snap
+    return replace(
+        snap,
+        acknowledged_at=min(ack, now) if ack is not None else None,
+        resolved_at=min(res, now) if res is not None else None,
+    )
+
+
 def late_by(step: Step, fired_at: datetime) -> timedelta:
     """How late a firing at ``fired_at`` is for ``step`` (never negative)."""
     return max(fired_at - step.due_at, timedelta(0))
 
 
-__all__ = ["IncidentSnapshot", "Plan", "Step", "find_step", "late_by", "plan"]
+__all__ = ["IncidentSnapshot", "Plan", "Step", "find_step", "late_by", "plan", "recorded"]

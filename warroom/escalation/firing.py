@@ -13,7 +13,7 @@ violation rolls its whole transaction back and it fires nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,13 +24,14 @@ from sqlmodel import col
 
 from warroom import timeline
 from warroom.clock import utc
-from warroom.escalation.engine import IncidentSnapshot, Step, late_by, plan
+from warroom.escalation.engine import IncidentSnapshot, Step, late_by, plan, recorded
 from warroom.escalation.snapshot import snapshots_in
-from warroom.escalation.targets import notifications, resolve
+from warroom.escalation.targets import Notification, Resolution, notifications, resolve
 from warroom.models import Delivery, EscalationFiring, Incident, OncallOverride, TimelineEntry
 from warroom.policy import Policies
 from warroom.roster import Roster
 from warroom.store import Store, record_change
+from warroom.timeparse import iso_z
 
 ENGINE_AUTHOR = "warroom"
 
@@ -142,15 +143,27 @@ async def fire_due(
         out: list[Fired] = []
         covers: list[OncallOverride] | None = None
         for inc in sorted(incidents, key=lambda i: i.id or 0):
-            snap = snaps[inc.id or 0]
-            for step in plan(policies, snap, now).due:
-                if covers is None:
-                    covers = await covers_at(s, now)
-                out.append(
-                    await _fire(
-                        s, policies, roster, inc, snap, step, now, fired_by, covers, late_threshold
+            snap = recorded(snaps[inc.id or 0], now)
+            due = plan(policies, snap, now).due
+            if not due:
+                continue
+            if covers is None:
+                covers = await covers_at(s, now)
+            ic = snap.incident_commander
+            batch: list[_Scheduled] = []
+            for step in due:
+                who = resolve(roster, step.targets, now, ic, covers)
+                batch.append(
+                    _Scheduled(
+                        step,
+                        who,
+                        notifications(policies, roster, who, step.urgency, now, ic, covers),
                     )
                 )
+            _merge(batch)
+            await _supersede(s, snap.incident_id, batch, now)
+            for item in batch:
+                out.append(await _fire(s, roster, inc, snap, item, now, fired_by, late_threshold))
         return out
 
     try:
@@ -159,20 +172,94 @@ async def fire_due(
         return []  # another process won the insert (PostgreSQL); it pages, we do not
 
 
+@dataclass
+class _Scheduled:
+    """A step about to fire, who it pages and the notifications it will send."""
+
+    step: Step
+    who: Resolution
+    plan: list[Notification]
+    covered: dict[str, str] = field(default_factory=dict)  # person -> later step paging them
+    superseded: list[str] = field(default_factory=list)  # overdue notifications it replaces
+
+
+def _covers(later: _Scheduled, m: Notification, earlier: _Scheduled, n: Notification) -> bool:
+    """Whether ``m`` (of a later step fired in the same pass) makes ``n`` redundant: the
+    same person and method, no later, and stopped by nothing that would not stop ``n``."""
+    return (
+        m.person.casefold() == n.person.casefold()
+        and m.method == n.method
+        and m.offset_minutes <= n.offset_minutes
+        and (later.step.condition == "unresolved" or earlier.step.condition == "no_ack")
+        and {p.casefold() for p in m.stop_if_acked} <= {p.casefold() for p in n.stop_if_acked}
+    )
+
+
+def _merge(batch: list[_Scheduled]) -> None:
+    """Several steps of one incident firing at once (a catch-up after a sleep, a
+    declaration or severity change entered after the fact): each person is notified by
+    each method once, with the latest step's page, not once per step."""
+    for i, earlier in enumerate(batch):
+        keep: list[Notification] = []
+        for n in earlier.plan:
+            later = next(
+                (
+                    b
+                    for b in reversed(batch[i + 1 :])
+                    if any(_covers(b, m, earlier, n) for m in b.plan)
+                ),
+                None,
+            )
+            if later is None:
+                keep.append(n)
+            else:
+                earlier.covered.setdefault(n.person, later.step.step_id)
+        earlier.plan = keep
+        still = {n.person.casefold() for n in keep}  # say "notified once" of whom it is true
+        earlier.covered = {p: s for p, s in earlier.covered.items() if p.casefold() not in still}
+
+
+async def _supersede(
+    s: AsyncSession, incident_id: int, batch: list[_Scheduled], now: datetime
+) -> None:
+    """Pending notifications of earlier pages of this incident, overdue (their sender
+    was not running) and to a person and method a page fired now notifies again, are
+    not sent: the person gets the new page instead, not both at once."""
+    fresh: dict[tuple[str, str], _Scheduled] = {}
+    for item in batch:
+        for n in item.plan:
+            fresh[(n.person.casefold(), n.method)] = item  # the latest step wins
+    if not fresh:
+        return
+    q = (
+        select(Delivery, EscalationFiring.step_key)  # type: ignore[call-overload]
+        .join(EscalationFiring, col(EscalationFiring.id) == col(Delivery.firing_id))
+        .where(
+            col(Delivery.incident_id) == incident_id,
+            col(Delivery.status) == "pending",
+            col(Delivery.next_attempt_at) <= now,  # not leased to a sender right now
+        )
+        .order_by(col(Delivery.id))
+    )
+    for d, key in (await s.execute(q)).all():
+        by = fresh.get((d.person.casefold(), d.method))
+        if by is not None:
+            d.status, d.next_attempt_at = "cancelled", None
+            d.last_error = f"not sent: superseded by {by.step.step_id}, fired at {iso_z(now)}"
+            by.superseded.append(f"{d.person} via {d.method} ({key})")
+
+
 async def _fire(
     s: AsyncSession,
-    policies: Policies,
     roster: Roster | None,
     inc: Incident,
     snap: IncidentSnapshot,
-    step: Step,
+    item: _Scheduled,
     now: datetime,
     fired_by: str,
-    covers: list[OncallOverride],
     late_threshold: timedelta,
 ) -> Fired:
-    who = resolve(roster, step.targets, now, snap.incident_commander, covers)
-    plan_ = notifications(policies, roster, who, step.urgency, now, snap.incident_commander, covers)
+    step, who, plan_ = item.step, item.who, item.plan
     late = late_by(step, now)
     what = summary(step, snap)
     detail: dict[str, Any] = {
@@ -227,6 +314,16 @@ async def _fire(
             )
         )
     text = _firing_text(step, what, who.recipients, who.unfilled, unreachable, roster)
+    if item.covered:
+        by: dict[str, list[str]] = {}
+        for person, later in item.covered.items():
+            by.setdefault(later, []).append(person)
+        text += "".join(
+            f" {', '.join(sorted(set(people)))}: notified once, by {later} fired with it."
+            for later, people in by.items()
+        )
+    if item.superseded:
+        text += f" Not sent, as this page replaces them: {', '.join(item.superseded)}."
     if late > late_threshold:
         entered = await entered_late(s, snap.incident_id, step.due_at)
         text += lateness(late, entered, late_threshold)

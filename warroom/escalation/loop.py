@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from warroom.changefeed import Batch, ChangeReader
 from warroom.clock import Clock
 from warroom.escalation import delivery
-from warroom.escalation.engine import IncidentSnapshot, Plan, plan
+from warroom.escalation.engine import IncidentSnapshot, Plan, plan, recorded
 from warroom.escalation.firing import Fired, fire_due
 from warroom.escalation.snapshot import load_snapshots
 from warroom.notify import AppriseSender, Sender
@@ -108,7 +108,11 @@ class EscalationLoop:
     async def _tick(self, report: TickReport) -> None:
         changed, people_acted = await self._refresh(await self.feed.poll())
         now = self.clock.now()
-        due = [i for i, snap in self.snapshots.items() if plan(self.policies, snap, now).due]
+        due = [
+            i
+            for i, snap in self.snapshots.items()
+            if plan(self.policies, recorded(snap, now), now).due
+        ]
         if due:
             fired = await fire_due(
                 self.store,
@@ -149,7 +153,7 @@ class EscalationLoop:
             self.snapshots.update(fresh)
         now = self.clock.now()
         self.snapshots = {
-            i: s for i, s in self.snapshots.items() if s.resolved_at is None or s.resolved_at > now
+            i: s for i, s in self.snapshots.items() if recorded(s, now).resolved_at is None
         }
         return True, people_acted
 

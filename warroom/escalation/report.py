@@ -3,18 +3,20 @@ console's countdown pane read the same thing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
+from warroom.clock import utc
 from warroom.errors import NotFound
 from warroom.escalation.engine import Plan, Step, late_by, plan
 from warroom.escalation.firing import covers_at
 from warroom.escalation.snapshot import snapshot_in
 from warroom.escalation.targets import levels, resolve
-from warroom.models import Delivery, EscalationFiring, Incident
+from warroom.models import Delivery, EscalationFiring, Incident, StatusUpdate
 from warroom.policy import Policies
 from warroom.refs import ref_for
 from warroom.roster import Roster
@@ -72,6 +74,13 @@ async def escalation_report(
             ).scalars()
         )
         covers = await covers_at(s, now)
+        last = snap.last_status_update_at
+        if last is not None and last > now:  # --now before the latest update: the one before
+            q = select(func.max(StatusUpdate.at)).where(  # type: ignore[arg-type]
+                col(StatusUpdate.incident_id) == inc.id, col(StatusUpdate.at) <= now
+            )
+            earlier = (await s.execute(q)).scalar()
+            snap = replace(snap, last_status_update_at=utc(earlier) if earlier else None)
     p = plan(policies, snap, now)
     ic = snap.incident_commander
 
