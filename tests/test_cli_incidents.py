@@ -35,7 +35,9 @@ def test_replayed_incident_has_the_given_milestones(wr: Warroom) -> None:
     assert wr("ack", "INC-1", "--at", "2026-03-02T10:05").exit_code == 0
     assert wr("assign", "INC-1", "tech", "bob", "--at", "2026-03-02T10:06").exit_code == 0
     assert (
-        wr("log", "INC-1", "rolled back deploy 4411", "--role", "ENG", "--at", "10:20").exit_code
+        wr(
+            "log", "INC-1", "rolled back deploy 4411", "--role", "ENG", "--at", "2026-03-02T10:20"
+        ).exit_code
         == 0
     )
     assert wr("severity", "INC-1", "2", "--at", "2026-03-02T10:25").exit_code == 0
@@ -77,7 +79,8 @@ def test_only_the_ic_may_resolve_or_change_severity(wr: Warroom) -> None:
     r = wr("resolve", "INC-1", actor="mallory")
     assert r.exit_code == 3
     assert "only the incident commander" in r.stderr and "alice" in r.stderr
-    assert wr("severity", "INC-1", "3", actor="mallory").exit_code == 3
+    r = wr("severity", "INC-1", "3", actor="mallory")
+    assert r.exit_code == 3 and "may change the severity of it;" in r.stderr
     assert wr("close", "INC-1", actor="mallory").exit_code == 3
     assert wr.json("show", "INC-1")["status"] == "open"
     # an IC handoff moves the right
@@ -113,6 +116,10 @@ def test_chronology_is_kept(wr: Warroom) -> None:
         (["log", "INC-1", ""], "empty"),
         (["--tz", "Mars/Olympus", "list"], "unknown time zone"),
         (["ack", "INC-1"], "already acknowledged"),
+        # a typed note must not pose as a milestone or a page (post-mortem, escalations)
+        (["log", "INC-1", "I think it is fixed", "--kind", "resolved"], "warroom resolve"),
+        (["log", "INC-1", "called bob", "--kind", "page"], "note, decision"),
+        (["log", "INC-1", "x", "--at", "2026-03-02T10:00", "--kind", "declared"], "note, decision"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_2(wr: Warroom, args: list[str], message: str) -> None:
@@ -186,3 +193,15 @@ def test_locked_database_gives_a_message_and_loses_nothing(
     assert wr("log", "INC-1", "typed after").exit_code == 0
     texts = [e["text"] for e in wr.json("show", "INC-1")["timeline"]]
     assert "typed after" in texts and "typed while locked" not in texts
+
+
+def test_output_piped_into_head_ends_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    from warroom.cli.context import guard
+
+    def closed_pipe() -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(SystemExit) as ended:
+        guard(closed_pipe)
+    assert ended.value.code == 0  # `warroom list | head` is not an error
+    assert capsys.readouterr().err == ""

@@ -195,3 +195,15 @@ async def test_swap_refusal_in_the_command_layer(
         assert await override_count(store) == 2
     finally:
         await store.close()
+
+
+def test_a_cover_typed_as_hhmm_is_for_today_not_yesterday(
+    wr: Warroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warroom.clock import SystemClock
+
+    monkeypatch.setattr(SystemClock, "now", lambda self: utc(2026, 3, 4, 9, 0))  # Wed 09:00
+    r = wr("oncall", "override", "frank", "--from", "14:00", "--until", "18:00", "--json")
+    assert r.exit_code == 0, r.output
+    assert who(wr, "15:00") == "frank"
+    assert who(wr, "2026-03-03T15:00") == "dave"

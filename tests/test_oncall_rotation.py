@@ -76,3 +76,23 @@ def test_unknown_zone_and_duplicate_id(wr: Warroom, pol_dir: Path) -> None:
     )  # fmt: skip
     assert r.exit_code == 2 and "already a rotation 'platform-primary'" in r.stderr
     assert (pol_dir / "roster.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('handoff_time: "10:00"', "handoff_time: 10:00", 'quote it: "10:00"'),
+        ("    zone: Europe/London\n", "    zone: Europe/London\n    zone: UTC\n", "twice"),
+        ("    members:", "    offset: true\n    members:", "expected a number"),
+    ],
+)
+def test_a_hand_edited_roster_mistake_is_named_not_guessed(
+    wr: Warroom, pol_dir: Path, old: str, new: str, message: str
+) -> None:
+    path = pol_dir / "roster.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    r = wr("oncall", "--at", "2026-03-04T12:00")
+    assert r.exit_code == 2, r.output
+    assert "roster.yaml: at rotations.0." in r.stderr and message in r.stderr

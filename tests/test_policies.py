@@ -94,6 +94,30 @@ CASES = [
         "HH:MM",
     ),
     ("severity.yaml", "levels:", "levels: [\n", "line", "not valid YAML"),
+    # a key written twice: YAML keeps the last silently, so SEV1 would answer in 999 min
+    (
+        "severity.yaml",
+        "    response_time_minutes: 15\n",
+        "    response_time_minutes: 15\n    response_time_minutes: 999\n",
+        "levels.SEV1.response_time_minutes",
+        "twice",
+    ),
+    # yes/true is not a number of minutes (pydantic would read it as 1)
+    (
+        "escalation.yaml",
+        "after_minutes: 15",
+        "after_minutes: yes",
+        "time_based.SEV1.0.after_minutes",
+        "number",
+    ),
+    # YAML reads an unquoted 10:00 as the number 600
+    (
+        "oncall.yaml",
+        'handoff_time: "10:00"',
+        "handoff_time: 10:00",
+        "rotation.handoff_time",
+        'quote it: "10:00"',
+    ),
 ]
 
 

@@ -41,6 +41,11 @@ from warroom.timeline import KINDS
 
 T = TypeVar("T")
 ROLES = ("ic", "comms", "tech", "scribe")
+# What a person may type as an entry; the other kinds are written by their own verb
+# (declare, ack, resolve ...) or the engine (page, delivery), and the post-mortem and
+# the escalation engine trust them to mean what they say.
+TYPED_KINDS = ("note", "decision", "status", "correction")
+_IC_VERBS = {"severity": "change the severity of it", "assign": "assign roles on it"}
 _FUTURE = timedelta(minutes=2)  # clock skew between the scribe's and the IC's machines
 ROLE_NAMES = {"ic": "IC", "comms": "COMMS", "tech": "ENG", "scribe": "SCRIBE"}
 ROLE_ALIASES = {
@@ -159,7 +164,8 @@ class Commands:
         ic = (await self.current_roles(s, inc.id)).get("ic")  # type: ignore[arg-type]
         if ic is not None and not same_person(ic.person, self.actor):
             raise NotPermitted(
-                f"only the incident commander of {inc.ref} ({ic.person}) may {what} it; "
+                f"only the incident commander of {inc.ref} ({ic.person}) may "
+                f"{_IC_VERBS.get(what, what + ' it')}; "
                 f"you are acting as {self.actor} (use --as, or hand over IC first)."
             )
 
@@ -264,8 +270,15 @@ class Commands:
         corrects: int | None = None,
     ) -> timeline.TimelineEntry:
         check_entry_text(text)
-        if kind not in KINDS:
-            raise BadInput(f"unknown entry kind {kind!r}; expected one of {', '.join(KINDS)}.")
+        if kind not in TYPED_KINDS:
+            verb = {"ack": "ack", "mitigated": "mitigate", "resolved": "resolve"}.get(kind)
+            verb = verb or {"closed": "close", "severity": "severity", "assign": "assign"}.get(kind)
+            hint = f" ({kind} is recorded by its own verb: warroom {verb})" if verb else ""
+            what = "a typed entry's kind" if kind in KINDS else "unknown entry kind"
+            raise BadInput(
+                f"{what} {kind!r}{hint}; expected one of {', '.join(TYPED_KINDS)}. "
+                "Nothing was stored."
+            )
         role_label = ROLE_NAMES[role_id(role)] if role else None
         when = self._when(at)
 

@@ -14,9 +14,18 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from warroom.errors import BadInput, PolicyError
+from warroom.policy.yaml_checks import duplicate_key, no_bool_for_number, sexagesimal_hint
 
 Method = Literal["push", "phone", "sms", "email", "chat"]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -25,6 +34,12 @@ ROSTER_FILE = "roster.yaml"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, v: object, info: ValidationInfo) -> object:
+        field = cls.model_fields.get(info.field_name or "")
+        return no_bool_for_number(v, field.annotation) if field else v
 
 
 def _zone(v: str) -> str:
@@ -61,10 +76,13 @@ class RotationSpec(_Strict):
 
     _z = field_validator("zone")(classmethod(lambda cls, v: _zone(v)))
 
-    @field_validator("handoff_time")
+    @field_validator("handoff_time", mode="before")
     @classmethod
-    def _t(cls, v: str) -> str:
-        if not _HHMM.match(v):
+    def _t(cls, v: object) -> object:
+        hint = sexagesimal_hint(v)
+        if hint:
+            raise ValueError(hint)
+        if not isinstance(v, str) or not _HHMM.match(v):
             raise ValueError(f"expected a local time as HH:MM, got {v!r}")
         return v
 
@@ -129,11 +147,21 @@ def load_roster(policies_dir: str | Path) -> Roster | None:
     if not path.exists():
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: cannot be read ({exc})") from None
+    try:
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: is not valid YAML: {exc}") from None
+        raise PolicyError(f"{path}: is not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         raise PolicyError(f"{path}: expected a mapping with people, rotations and targets.")
+    dup = duplicate_key(text)
+    if dup is not None:
+        raise PolicyError(
+            f"{path}: at {dup[0]}: this key is written twice (lines {dup[1]} and {dup[2]}); "
+            "YAML would silently keep only the last one. Keep one of them."
+        )
     try:
         return Roster.model_validate(data)
     except ValidationError as exc:

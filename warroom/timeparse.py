@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from warroom.clock import local_zone
@@ -11,6 +11,8 @@ from warroom.errors import BadInput
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 FUTURE_TOLERANCE = timedelta(minutes=2)
+# An HH:MM this little ahead of now is a typo or a skewed clock, not "yesterday".
+HHMM_AHEAD_REFUSED = timedelta(hours=1)
 
 
 def zone(name: str | None) -> tzinfo:
@@ -27,24 +29,34 @@ def zone(name: str | None) -> tzinfo:
         ) from None
 
 
-def parse_time(text: str, *, tz: tzinfo, now: datetime, what: str = "--at") -> datetime:
-    """Parse ISO-8601 (zone optional, read in ``tz``) or ``HH:MM[:SS]`` (the latest such
-    moment not after ``now``). Returns an aware UTC datetime."""
+def parse_time(
+    text: str, *, tz: tzinfo, now: datetime, what: str = "--at", future: bool = False
+) -> datetime:
+    """Parse ISO-8601 (zone optional, read in ``tz``) or ``HH:MM[:SS]``.
+
+    ``HH:MM`` of something that happened (``future=False``) is today, or yesterday when
+    that time is still more than an hour ahead (less than an hour ahead is refused: a
+    typo or a skewed clock, not "yesterday"). For a moment asked about or planned
+    (``future=True``: on-call --at, an override's --from) it is today. A local time the
+    clocks skipped or showed twice is refused. Returns an aware UTC datetime."""
     raw = text.strip()
     m = _HHMM.match(raw)
     if m:
         h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
         if h > 23 or mi > 59 or s > 59:
             raise BadInput(f"{what} {text!r} is not a time of day (expected HH:MM, 00:00-23:59).")
-        local_now = now.astimezone(tz)
-        cand = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=tz).replace(
-            hour=h, minute=mi, second=s
-        )
-        if cand > local_now + FUTURE_TOLERANCE:
-            cand = datetime.combine(
-                local_now.date() - timedelta(days=1), cand.timetz().replace(tzinfo=None), tzinfo=tz
-            )
-        return cand.astimezone(UTC)
+        today = now.astimezone(tz).date()
+        wall = datetime.combine(today, time(h, mi, s))
+        ahead = wall.replace(tzinfo=tz).astimezone(UTC) - now
+        if ahead > FUTURE_TOLERANCE and not future:
+            if ahead <= HHMM_AHEAD_REFUSED:
+                raise BadInput(
+                    f"{what} {text!r} is {human_duration(ahead)} in the future (it is "
+                    f"{now.astimezone(tz):%H:%M} now); entries can be backdated, not postdated. "
+                    f"For yesterday, give the date: {wall - timedelta(days=1):%Y-%m-%dT%H:%M}."
+                )
+            wall -= timedelta(days=1)
+        return _local(wall, tz, text, what).astimezone(UTC)
     candidate = raw.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", raw) else raw
     if candidate.endswith(("z", "Z")):
         candidate = candidate[:-1] + "+00:00"
@@ -56,8 +68,37 @@ def parse_time(text: str, *, tz: tzinfo, now: datetime, what: str = "--at") -> d
             "(read in --tz) or 2026-03-04T14:02Z, or HH:MM for today."
         ) from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=tz)
+        dt = _local(dt, tz, text, what)
     return dt.astimezone(UTC)
+
+
+def _local(wall: datetime, tz: tzinfo, text: str, what: str) -> datetime:
+    """The naive wall-clock time ``wall`` in ``tz``, refusing a time the clocks skipped
+    (spring forward) or showed twice (fall back): either would be silently an hour off."""
+    first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    name = getattr(tz, "key", None) or str(tz)
+    day = wall.date().isoformat()
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        raise BadInput(
+            f"{what} {text!r}: {wall:%H:%M} does not exist on {day} in {name} (the clocks "
+            "went forward past it); give the time shown on the clock after the change, "
+            "or an explicit offset."
+        )
+    a, b = _offset(first), _offset(second)
+    raise BadInput(
+        f"{what} {text!r}: {wall:%H:%M} happened twice on {day} in {name} (the clocks went "
+        f"back); say which with an offset: {wall:%Y-%m-%dT%H:%M}{a} (the first, "
+        f"{first.tzname()}) or {wall:%Y-%m-%dT%H:%M}{b} (the second, {second.tzname()})."
+    )
+
+
+def _offset(dt: datetime) -> str:
+    off = dt.utcoffset() or timedelta(0)
+    sign = "-" if off < timedelta(0) else "+"
+    minutes = abs(int(off.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def parse_date(text: str, what: str = "--due") -> date:

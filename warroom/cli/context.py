@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import os
 import sys
@@ -45,10 +46,14 @@ class CliContext:
     def policies(self) -> Policies:
         return load_policies(self.policies_dir)
 
-    def time(self, text: str | None, what: str = "--at") -> datetime | None:
+    def time(
+        self, text: str | None, what: str = "--at", *, future: bool = False
+    ) -> datetime | None:
+        """A time typed on the command line; ``future`` for a moment asked about or planned
+        (``HH:MM`` is then today's, even when later), not one that already happened."""
         if text is None:
             return None
-        return parse_time(text, tz=self.tz, now=self.clock.now(), what=what)
+        return parse_time(text, tz=self.tz, now=self.clock.now(), what=what, future=future)
 
 
 def _login() -> str:
@@ -102,6 +107,10 @@ def guard(fn: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         click.echo("warroom: interrupted.", err=True)
         sys.exit(130)
+    except BrokenPipeError:  # `warroom show INC-1 | head`: the reader had enough
+        with contextlib.suppress(Exception):  # no second error when Python flushes stdout
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as exc:  # the last line of defence: one paragraph, no traceback
         if os.environ.get("WARROOM_DEBUG"):
             traceback.print_exc()

@@ -35,7 +35,7 @@ def handoff(click_ctx: click.Context, at: str | None, as_json: bool) -> None:
 
     async def work(env: Env) -> None:
         roster = require_roster(env.policies.directory)
-        when = ctx.time(at) or env.store.clock.now()
+        when = ctx.time(at, future=True) or env.store.clock.now()
         review = await load_review(env.store, env.policies, roster, when, env.tz)
         if as_json:
             emit_json(review.to_json())

@@ -74,7 +74,9 @@ def declare(
 @click.argument("ref")
 @click.argument("text")
 @click.option("--role", metavar="ROLE", help="Role prefix: IC, COMMS, ENG or SCRIBE.")
-@click.option("--kind", default="note", show_default=True, help="note, decision, status, ...")
+@click.option(
+    "--kind", default="note", show_default=True, help="note, decision, status or correction."
+)
 @at_option
 @click.option(
     "--allow-control", is_flag=True, help="Store terminal control characters (escapes) as typed."

@@ -40,7 +40,7 @@ def _roster(env: Env) -> Roster:
 
 
 def _when(ctx: CliContext, env: Env, text: str | None, what: str = "--at") -> datetime:
-    return ctx.time(text, what) or env.store.clock.now()
+    return ctx.time(text, what, future=True) or env.store.clock.now()
 
 
 def _warn(warnings: list[Violation]) -> None:
@@ -260,8 +260,8 @@ def swap(
             person,
             other,
             rotation=rotation,
-            at=ctx.time(at),
-            other_at=ctx.time(their, "--their"),
+            at=ctx.time(at, future=True),
+            other_at=ctx.time(their, "--their", future=True),
             reason=reason,
         )
         _report(result, env.tz, as_json, "swap")

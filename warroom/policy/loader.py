@@ -27,6 +27,7 @@ from warroom.policy.models import (
     SeverityPolicy,
     WarRoomPolicy,
 )
+from warroom.policy.yaml_checks import duplicate_key
 
 FILES: dict[str, type[BaseModel]] = {
     "severity": SeverityPolicy,
@@ -112,10 +113,21 @@ def load_file(path: Path, model: type[BaseModel]) -> BaseModel:
         raise PolicyError(f"{path}: is not valid YAML{where}: {problem}.") from None
     if not isinstance(data, dict):
         raise PolicyError(f"{path}: expected a mapping of keys at the top level.")
+    refuse_duplicate_keys(path, text)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise PolicyError(_explain(path, exc, model)) from None
+
+
+def refuse_duplicate_keys(path: Path, text: str) -> None:
+    dup = duplicate_key(text)
+    if dup is not None:
+        where, first, second = dup
+        raise PolicyError(
+            f"{path}: at {where}: this key is written twice (lines {first} and {second}); "
+            "YAML would silently keep only the last one. Keep one of them."
+        )
 
 
 def _cross_checks(directory: Path, p: Policies) -> None:

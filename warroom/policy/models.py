@@ -6,9 +6,17 @@ import difflib
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from warroom.policy.communications import CommunicationsPolicy
+from warroom.policy.yaml_checks import no_bool_for_number, sexagesimal_hint
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 TARGETS = (
@@ -44,6 +52,12 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, v: object, info: ValidationInfo) -> object:
+        field = cls.model_fields.get(info.field_name or "")
+        return no_bool_for_number(v, field.annotation) if field else v
 
 
 def _check_sev_keys(value: dict, what: str, *, complete: bool = True) -> dict:
@@ -208,7 +222,10 @@ class WarRoomPolicy(Strict):
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
-def _hhmm(v: str) -> str:
+def _hhmm(v: object) -> object:
+    hint = sexagesimal_hint(v)
+    if hint:
+        raise ValueError(hint)
     if not isinstance(v, str) or not _HHMM.match(v):
         raise ValueError(f"expected a local time as HH:MM, got {v!r}")
     return v
@@ -221,7 +238,7 @@ class Rotation(Strict):
     secondary_offset_weeks: int = Field(default=1, ge=0)
     min_team_size: int = Field(default=5, ge=1)
 
-    _t = field_validator("handoff_time")(classmethod(lambda cls, v: _hhmm(v)))
+    _t = field_validator("handoff_time", mode="before")(classmethod(lambda cls, v: _hhmm(v)))
 
 
 class RestRule(Strict):
@@ -232,7 +249,9 @@ class RestRule(Strict):
     # Entries by one person further apart than this are separate engagements.
     idle_minutes: Minutes = Field(default=60, gt=0)
 
-    _t = field_validator("night_start", "night_end")(classmethod(lambda cls, v: _hhmm(v)))
+    _t = field_validator("night_start", "night_end", mode="before")(
+        classmethod(lambda cls, v: _hhmm(v))
+    )
 
 
 class Health(Strict):
