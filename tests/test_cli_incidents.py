@@ -205,3 +205,15 @@ def test_output_piped_into_head_ends_quietly(capsys: pytest.CaptureFixture[str])
         guard(closed_pipe)
     assert ended.value.code == 0  # `warroom list | head` is not an error
     assert capsys.readouterr().err == ""
+
+
+def test_a_severity_change_backdated_before_the_latest_one_is_refused(wr: Warroom) -> None:
+    """The severity shown and the one the escalation follows must never disagree."""
+    day = "2026-03-02T"
+    wr("declare", "--sev", "2", "--title", "Checkout slow", "--ic", "alice", "--at", day + "08:00Z")
+    assert wr("severity", "INC-1", "1", "--at", day + "08:30Z").exit_code == 0
+    r = wr("severity", "INC-1", "3", "--at", day + "08:20Z")
+    assert r.exit_code == 2 and "would come before it" in r.stderr
+    shown = wr.json("show", "INC-1")
+    assert shown["severity"] == 1
+    assert [(c["from"], c["to"]) for c in shown["severity_history"]] == [(None, 2), (2, 1)]

@@ -77,3 +77,18 @@ def test_hhmm_of_a_planned_or_asked_about_moment_is_today() -> None:
     for text, hour in (("10:30", 9), ("18:00", 17), ("08:00", 7)):
         got = parse_time(text, tz=LONDON, now=now, future=True)
         assert got == datetime(2026, 7, 1, hour, int(text[3:]), tzinfo=UTC)
+
+
+def test_local_zone_is_the_systems_named_zone_when_tz_is_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fixed offset would read summer times an hour off in winter."""
+    from zoneinfo import ZoneInfo
+
+    from warroom import clock
+
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.setattr(clock, "_system_zone_name", lambda: "Europe/London")
+    assert clock.local_zone() == ZoneInfo("Europe/London")
+    monkeypatch.setenv("TZ", "America/New_York")
+    assert clock.local_zone() == ZoneInfo("America/New_York")

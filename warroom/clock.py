@@ -75,10 +75,26 @@ def local_zone() -> tzinfo:
     import os
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    name = os.environ.get("TZ")
-    if name:
-        try:
-            return ZoneInfo(name.lstrip(":"))
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
+    for name in (os.environ.get("TZ"), _system_zone_name()):
+        if name:
+            try:
+                return ZoneInfo(name.lstrip(":"))
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+    # Last resort: today's fixed offset (wrong across a daylight-saving change).
     return datetime.now(UTC).astimezone().tzinfo or UTC
+
+
+def _system_zone_name() -> str | None:
+    """The IANA name of the system's zone: /etc/localtime links into a zoneinfo tree
+    (Linux, macOS); Debian also writes it in /etc/timezone."""
+    from pathlib import Path
+
+    try:
+        target = str(Path("/etc/localtime").resolve())
+        if "zoneinfo/" in target:
+            return target.split("zoneinfo/", 1)[1]
+        text = Path("/etc/timezone").read_text(encoding="utf-8").strip()
+        return text or None
+    except OSError:
+        return None

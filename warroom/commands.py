@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom import timeline
+from warroom.clock import utc
 from warroom.comms.destinations import Destination
 from warroom.errors import BadInput, NotFound, NotPermitted
 from warroom.milestones import check_order
@@ -370,6 +371,21 @@ class Commands:
                 raise BadInput(
                     f"a severity change at {self.show(when)} would be before the declaration "
                     f"at {self.show(inc.declared_at)}."
+                )
+            latest = (
+                await s.execute(
+                    select(func.max(col(SeverityChange.at))).where(
+                        col(SeverityChange.incident_id) == _id(inc)
+                    )
+                )
+            ).scalar()
+            if latest is not None and when < utc(latest):
+                # The incident's severity is the latest change's; one slipped in before it
+                # would say one thing on screen while the escalation follows the history.
+                raise BadInput(
+                    f"the severity of {inc.ref} last changed at {self.show(utc(latest))}; a "
+                    f"change at {self.show(when)} would come before it. Record changes in "
+                    "the order they happened."
                 )
             old = inc.severity
             inc.severity = sev

@@ -7,17 +7,25 @@ one, never half of one. A path that cannot be written is bad input (exit 2).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
 
-from warroom.errors import BadInput
+from warroom.errors import BadInput, WarroomError
+
+# A full disk, an exhausted quota or an I/O error is the machine's fault, not the input's.
+_MACHINE_FAULTS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO})
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, what: str = "the file") -> Path:
     target = Path(path).expanduser()
     if target.is_dir():
         raise BadInput(f"cannot write {what} to {target}: it is a folder; give a file name.")
+    if target.exists() and not target.is_file():  # (both follow links)
+        return _write_stream(target, data, what)  # /dev/stdout, a pipe: no rename over it
+    if target.is_symlink():
+        target = target.resolve()  # write where the link points; keep the link
     parent = target.parent
     if not parent.is_dir():
         raise BadInput(
@@ -42,11 +50,26 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, what: str = "the fil
         tmp = None
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise BadInput(f"cannot write {what} to {target}: {reason}. Nothing was written.") from None
+        message = f"cannot write {what} to {target}: {reason}. Nothing was written."
+        if exc.errno in _MACHINE_FAULTS:  # not the path the user gave: a failure, exit 1
+            raise WarroomError(message) from None
+        raise BadInput(message) from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+    return target
+
+
+def _write_stream(target: Path, data: bytes, what: str) -> Path:
+    try:
+        with open(target, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        message = f"cannot write {what} to {target}: {exc.strerror or exc}."
+        if exc.errno in _MACHINE_FAULTS:
+            raise WarroomError(message) from None
+        raise BadInput(message) from None
     return target
 
 

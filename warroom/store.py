@@ -31,6 +31,7 @@ from warroom.models import Change
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = int(os.environ.get("WARROOM_BUSY_TIMEOUT_MS", "30000"))
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 # How long closing waits for reads and writes still in flight to come back.
 CLOSE_WAIT_SECONDS = 10.0
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -57,6 +58,13 @@ def resolve_url(db: str | os.PathLike[str] | None) -> str:
             url = url.set(drivername="sqlite+aiosqlite")
         elif url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
             url = url.set(drivername="postgresql+asyncpg")
+        if url.drivername not in SUPPORTED_DRIVERS:
+            raise BadInput(
+                f"--db {url.render_as_string(hide_password=True)!r}: warroom stores incidents in "
+                "SQLite (a file path or sqlite:///PATH) or PostgreSQL "
+                "(postgresql://user@host/db); not in "
+                f"{url.get_backend_name()}."
+            )
         return url.render_as_string(hide_password=False)
     return f"sqlite+aiosqlite:///{Path(text).expanduser().absolute()}"
 
