@@ -54,7 +54,7 @@ class ActionItemsScreen(Screen[None]):
     CSS_PATH = "action_items.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", id="action_items.back"),
-        Binding("d", "done", "Done", id="action_items.done"),
+        Binding("x", "done", "Done", id="action_items.done"),  # d declares, anywhere
         Binding("p", "in_progress", "In progress", id="action_items.in_progress"),
         Binding("a", "toggle_all", "Show all", id="action_items.all"),
         Binding("m", "toggle_mine", "Mine", id="action_items.mine"),

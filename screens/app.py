@@ -101,6 +101,7 @@ class WarroomApp(App[None]):
         self.escalation: EscalationLoop | None = None
         self._escalating = False
         self._escalation_error: str | None = None
+        self._quit_armed: list[str] | None = None  # unsaved text a first quit warned about
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -281,6 +282,34 @@ class WarroomApp(App[None]):
         """Escape: leave the current modal or screen, never the home screen."""
         if len(self.screen_stack) > 1:
             self.screen.dismiss(None)
+
+    def unsaved_work(self) -> list[str]:
+        """Text typed and not saved anywhere in the console (quitting would lose it)."""
+        from screens import postmortem, war_room
+
+        found: list[str] = []
+        for screen in self.screen_stack:
+            check = getattr(screen, "unsaved_work", None)
+            what = check() if check is not None else None
+            if what:
+                found.append(what)
+        found += [d for d in war_room.kept_drafts(self) if d not in found]
+        found += [d for d in postmortem.kept_drafts(self) if d not in found]
+        return found
+
+    async def action_quit(self) -> None:
+        """ctrl+q (and q at home): quit, but ask once when typed text would be lost."""
+        pending = self.unsaved_work()
+        if pending and pending != self._quit_armed:  # asked again if more was typed since
+            self._quit_armed = pending
+            self.notify(
+                f"Not saved: {'; '.join(pending)}. Press ctrl+q again to quit anyway.",
+                title="Quit?",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.exit()
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

@@ -14,6 +14,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from warroom.text import printable
+from widgets.safe_text import SafeInput
 
 
 class AssignRoleScreen(ModalScreen[str | None]):
@@ -42,7 +43,7 @@ class AssignRoleScreen(ModalScreen[str | None]):
             yield Label(Text(f"Who becomes {self.role_name}?", style="bold"))
             now = f"Now: {printable(self.current)}" if self.current else "The role is vacant."
             yield Static(Text(now), markup=False)
-            yield Input(
+            yield SafeInput(
                 placeholder="name (Right accepts the suggestion)",
                 suggester=SuggestFromList(self.people, case_sensitive=False),
                 id="assign-name",

@@ -23,6 +23,7 @@ from warroom.declaration import LevelBrief, channel_preview, level_briefs
 from warroom.errors import WarroomError
 from warroom.oncall.overrides import load_overrides
 from warroom.text import printable
+from widgets.safe_text import SafeInput
 from widgets.severity_text import severity_text
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class DeclareScreen(ModalScreen[Declared | None]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Declare an incident"
             yield Label("Title", classes="field-label")
-            yield Input(
+            yield SafeInput(
                 placeholder="What is broken, in a few words",
                 id="title",
                 compact=True,
@@ -114,12 +115,12 @@ class DeclareScreen(ModalScreen[Declared | None]):
                         yield Static(id="brief", markup=False)
                 with Vertical(id="side-pane"):
                     yield Label("Incident commander", classes="field-label")
-                    yield Input(value=app.actor, id="ic", compact=True, max_length=80)
+                    yield SafeInput(value=app.actor, id="ic", compact=True, max_length=80)
                     yield Label("War room", classes="field-label")
                     yield Static(id="war-room-note", markup=False)
                     yield Checkbox("Open a war room", id="open-war-room", compact=True)
                     yield Label("Bridge link", id="bridge-label", classes="field-label")
-                    yield Input(
+                    yield SafeInput(
                         placeholder="https://meet.example.com/…",
                         id="bridge",
                         compact=True,
@@ -191,7 +192,7 @@ class DeclareScreen(ModalScreen[Declared | None]):
         label.display = opens
         self.query_one("#bridge", Input).display = opens
         if brief is not None and brief.bridge_required:
-            label.update(f"Bridge link (required for SEV{brief.severity})")
+            label.update(f"Bridge link (expected for SEV{brief.severity})")
         else:
             label.update("Bridge link")
 

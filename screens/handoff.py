@@ -29,6 +29,7 @@ from warroom.oncall.handoff import HandoffCommands
 from warroom.oncall.review import HandoffReview, load_review
 from warroom.roster import roster_path
 from warroom.text import printable
+from widgets.safe_text import SafeTextArea
 from widgets.severity_text import severity_text
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class HandoffScreen(Screen[None]):
                 yield Static(id="handoff-shift", markup=False)
                 yield DataTable(id="handoff-actions", cursor_type="row")
             with Vertical(id="handoff-right"):
-                yield TextArea(id="handoff-notes", soft_wrap=True, tab_behavior="focus")
+                yield SafeTextArea(id="handoff-notes", soft_wrap=True, tab_behavior="focus")
                 yield Static(id="handoff-ack", markup=False)
         yield Footer()
 
@@ -316,6 +317,10 @@ class HandoffScreen(Screen[None]):
         self.load()
 
     # --- moving around -----------------------------------------------------------------
+
+    def unsaved_work(self) -> str | None:
+        notes = self.query_one("#handoff-notes", TextArea)
+        return "unsaved handoff notes" if notes.text != self._saved_notes else None
 
     def action_edit_notes(self) -> None:
         self.query_one("#handoff-notes", TextArea).focus()

@@ -54,15 +54,32 @@ def _nodes(app: App[Any], screen: Screen[Any]) -> list[DOMNode]:
     return nodes
 
 
+def _screen_keys(app: App[Any], screen: Screen[Any]) -> set[str]:
+    """Keys the screen (or the focused widget and its ancestors) binds before the App:
+    an App binding on one of them does something else on this screen."""
+    keys: set[str] = set(screen._bindings.key_to_bindings)
+    focused = screen.focused
+    while focused is not None and focused is not screen:
+        keys.update(focused._bindings.key_to_bindings)
+        focused = focused.parent  # type: ignore[assignment]
+    return keys
+
+
 def collect_actions(app: App[Any], screen: Screen[Any]) -> list[ActionEntry]:
-    """Every action bound (with an id and a description) on ``screen`` and the App."""
+    """Every action bound (with an id and a description) on ``screen`` and the App.
+
+    An App action whose key this screen binds to something else (``d`` is Done on the
+    action items) is listed with ``ctrl+p``: saying ``d`` there would be a lie."""
     seen: dict[str, ActionEntry] = {}
+    shadowed = _screen_keys(app, screen)
     for node in _nodes(app, screen):
         for bindings in node._bindings.key_to_bindings.values():
             for b in bindings:
                 if not b.id or not b.description or b.system:
                     continue
                 key = app.get_key_display(b)
+                if node is app and not b.priority and b.key in shadowed:
+                    key = "ctrl+p"
                 entry = seen.get(b.id)
                 if entry is None:
                     seen[b.id] = ActionEntry(key, b.description, b.action, node, b, node is app)

@@ -34,6 +34,7 @@ from warroom.postmortem.process import MOVES
 from warroom.postmortem.sections import SECTIONS, STATUS_LABELS, prompt, title
 from warroom.refs import ref_for
 from widgets.markdown_preview import MarkdownPreview
+from widgets.safe_text import SafeTextArea
 
 if TYPE_CHECKING:
     from screens.app import WarroomApp
@@ -45,6 +46,13 @@ PREVIOUS = {"in_review": "draft", "final": "in_review"}
 _DRAFTS: weakref.WeakKeyDictionary[App[Any], dict[int, dict[str, str]]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def kept_drafts(app: App[Any]) -> list[str]:
+    """Unsaved sections kept after leaving post-mortems (lost if the console quits)."""
+    return [
+        f"unsaved post-mortem sections of INC-{i}" for i, d in _DRAFTS.get(app, {}).items() if d
+    ]
 
 
 class PostmortemScreen(Screen[None]):
@@ -83,7 +91,7 @@ class PostmortemScreen(Screen[None]):
             with VerticalScroll(id="pm-fields"):
                 for name in SECTIONS:
                     yield Static(Content(title(name)), classes="pm-label", id=f"label-{name}")
-                    yield TextArea(
+                    yield SafeTextArea(
                         id=f"section-{name}",
                         classes="pm-section",
                         soft_wrap=True,
@@ -233,6 +241,10 @@ class PostmortemScreen(Screen[None]):
         if action == "save":
             return status is not None and status != "final"
         return True
+
+    def unsaved_work(self) -> str | None:
+        n = len(self.dirty())
+        return f"{n} unsaved post-mortem section(s) of {self.ref}" if n else None
 
     def action_back(self) -> None:
         dirty = self.dirty()

@@ -1,10 +1,11 @@
 """The status-update preview: the stage's template filled in, editable, sent with
 ctrl+s. Returns the text to send, or None (Escape: nothing is sent, nothing is lost,
-the scribe line that asked for it stays)."""
+the scribe line that asked for it stays; once the text is edited, Escape asks twice)."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,6 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
 from warroom.comms.draft import Draft
+from widgets.safe_text import SafeTextArea
+
+KEYS = "ctrl+s sends · Escape cancels (nothing is sent)"
 
 
 class StatusUpdateScreen(ModalScreen[str | None]):
@@ -24,6 +28,7 @@ class StatusUpdateScreen(ModalScreen[str | None]):
     def __init__(self, draft: Draft) -> None:
         super().__init__()
         self.draft = draft
+        self._discard_armed = False  # Escape pressed once over edited text
 
     def compose(self) -> ComposeResult:
         d = self.draft
@@ -36,8 +41,8 @@ class StatusUpdateScreen(ModalScreen[str | None]):
         with Vertical():
             yield Label(Text(f"{d.ref} status update · {d.audience_name} · {d.stage_name}"))
             yield Static(Text(f"From the template; edit before sending. {where}."), id="hint")
-            yield TextArea(d.text, id="status-text", soft_wrap=True, show_line_numbers=False)
-            yield Static(Text("ctrl+s sends · Escape cancels (nothing is sent)"), id="keys")
+            yield SafeTextArea(d.text, id="status-text", soft_wrap=True, show_line_numbers=False)
+            yield Static(Text(KEYS), id="keys")
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
@@ -49,5 +54,23 @@ class StatusUpdateScreen(ModalScreen[str | None]):
             return
         self.dismiss(text)
 
+    @on(TextArea.Changed, "#status-text")
+    def _edited(self) -> None:
+        if self._discard_armed:
+            self._discard_armed = False
+            self.query_one("#keys", Static).update(Text(KEYS))
+
+    def unsaved_work(self) -> str | None:
+        if self.query_one(TextArea).text != self.draft.text:
+            return f"an edited status update for {self.draft.ref}, not sent"
+        return None
+
     def action_cancel(self) -> None:
+        edited = self.query_one(TextArea).text != self.draft.text
+        if edited and not self._discard_armed:
+            self._discard_armed = True
+            self.query_one("#keys", Static).update(
+                Text("Your edits are not sent: Escape again discards them · ctrl+s sends", "bold")
+            )
+            return
         self.dismiss(None)

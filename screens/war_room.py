@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
@@ -55,9 +56,15 @@ if TYPE_CHECKING:
 
 TAIL_ROWS = 500  # painted first
 SLICE_ROWS = 2_500  # then older entries, this many at a time
+RESOLVE_CONFIRM_SECONDS = 10  # the second F4 must follow the first within this
 
 # Unsaved lines survive leaving the war room: app -> incident id -> draft.
 _DRAFTS: weakref.WeakKeyDictionary[App[Any], dict[int, str]] = weakref.WeakKeyDictionary()
+
+
+def kept_drafts(app: App[Any]) -> list[str]:
+    """Unsaved lines kept after leaving war rooms (lost if the console quits)."""
+    return [f"an unsaved line for INC-{i}" for i, text in _DRAFTS.get(app, {}).items() if text]
 
 
 class WarRoomScreen(Screen[None]):
@@ -86,6 +93,8 @@ class WarRoomScreen(Screen[None]):
         self._loading: dict[str, bool] = {}
         self._again: set[str] = set()
         self._armed: str | None = None  # "resolve" after a first F4
+        self._armed_at: datetime | None = None
+        self._leave_when_settled = False  # Escape pressed while a line was being saved
 
     @property
     def wapp(self) -> WarroomApp:
@@ -258,6 +267,12 @@ class WarRoomScreen(Screen[None]):
 
     # --- recording -------------------------------------------------------------------
 
+    @on(ScribeInput.EntrySettled)
+    def _entry_settled(self, _event: ScribeInput.EntrySettled) -> None:
+        leave, self._leave_when_settled = self._leave_when_settled, False
+        if leave and self.is_active:  # not from under a dialog opened meanwhile
+            self.action_back()
+
     @on(ScribeInput.EntrySubmitted)
     def _entry_submitted(self, event: ScribeInput.EntrySubmitted) -> None:
         self._armed = None
@@ -289,6 +304,7 @@ class WarRoomScreen(Screen[None]):
             else:
                 self._record(line, Command("status", f"{audience} {stage} {text}", at=parsed.at))
 
+        self._leave_when_settled = False  # the preview answers the Escape pressed meanwhile
         self.app.push_screen(StatusUpdateScreen(draft), chosen)
 
     @work(group="war-room-write", exit_on_error=False)
@@ -406,8 +422,21 @@ class WarRoomScreen(Screen[None]):
             return not (focused is not None and focused.id == "scribe-entry")
         return True
 
+    def unsaved_work(self) -> str | None:
+        """What quitting now would lose (the App asks before it quits)."""
+        scribe = self.query_one(ScribeInput)
+        if scribe.saving is not None:
+            return f"a line for {self.ref} still being saved"
+        return f"an unsaved line for {self.ref}" if scribe.value.strip() else None
+
     def action_back(self) -> None:
         scribe = self.query_one(ScribeInput)
+        if scribe.saving is not None:
+            # Leaving now would keep the line as an unsaved draft while its write may still
+            # commit: typed again on return, it would be recorded twice. Leave once it settles.
+            self._leave_when_settled = True
+            scribe.say("Saving your line; leaving the war room once it is saved…")
+            return
         if scribe.value.strip():
             _DRAFTS.setdefault(self.app, {})[self.incident_id] = scribe.value
             self.app.notify(
@@ -425,9 +454,15 @@ class WarRoomScreen(Screen[None]):
         self._record(None, Command("mitigated"))
 
     def action_resolve(self) -> None:
-        if self._armed != "resolve":
+        now = self.wapp.clock.now()
+        armed_at, self._armed_at = self._armed_at, now
+        fresh = armed_at is not None and (now - armed_at).total_seconds() <= RESOLVE_CONFIRM_SECONDS
+        if self._armed != "resolve" or not fresh:  # a second F4 much later asks again
             self._armed = "resolve"
-            self.query_one(ScribeInput).say(f"Press F4 again to resolve {self.ref}.", error=True)
+            self.query_one(ScribeInput).say(
+                f"Press F4 again within {RESOLVE_CONFIRM_SECONDS} s to resolve {self.ref}.",
+                error=True,
+            )
             return
         self._armed = None
         self._record(None, Command("resolved"))
@@ -482,7 +517,7 @@ class WarRoomScreen(Screen[None]):
         return cmds
 
     def _resolve_now(self) -> None:
-        self._armed = "resolve"
+        self._armed, self._armed_at = "resolve", self.wapp.clock.now()
         self.action_resolve()
 
     def _reassigner(self, role: str) -> Callable[[], object]:

@@ -205,6 +205,25 @@ async def test_markup_in_the_title_is_stored_and_shown_literally(
     assert inc.title == title
 
 
+async def test_a_pasted_escape_sequence_is_drawn_harmlessly(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    from textual import events
+
+    app = make_app(str(db_path), policies, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_declare(app, pilot)
+        title = screen.query_one("#title", Input)
+        title.post_message(events.Paste("DB \x1b[2J\x1b]0;x\x07down"))
+        await settle(app, pilot)
+        drawn = "".join(s.text for s in title.render_line(0))
+        assert "DB ␛[2J␛]0;x␇down" in drawn and "\x1b" not in drawn
+        await pilot.press("tab", "3", "enter")  # refused by the command layer, kept
+        await settle(app, pilot)
+        assert isinstance(app.screen, DeclareScreen) and "control characters" in error_text(app)
+    assert await incidents(db_path, clock) == []
+
+
 async def test_escape_backs_out_and_nothing_is_declared(
     db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:

@@ -72,3 +72,25 @@ async def test_cancelling_the_preview_sends_nothing_and_keeps_the_line(
         assert not isinstance(app.screen, StatusUpdateScreen)
         assert scribe.value == "/status customers resolved"
     assert await updates(db_path, clock, incident_id) == []
+
+
+async def test_escape_after_editing_the_preview_asks_before_discarding(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    incident_id = await seed(db_path, clock, policies)
+    app = make_app(url(db_path), policies, clock, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_room(app, pilot, incident_id)
+        await type_line(app, pilot, "/status customers identified")
+        editor = app.screen.query_one(TextArea)
+        editor.move_cursor(editor.document.end)
+        editor.insert(" ETA 15 minutes.")
+        await pilot.press("escape")  # a slip of the finger must not lose the edits
+        await settle(app, pilot)
+        assert isinstance(app.screen, StatusUpdateScreen)
+        assert app.screen.query_one(TextArea).text.endswith(" ETA 15 minutes.")
+        await pilot.press("escape")  # asked twice: discarded, nothing sent
+        await settle(app, pilot)
+        assert not isinstance(app.screen, StatusUpdateScreen)
+        assert app.screen.query_one(ScribeInput).value == "/status customers identified"
+    assert await updates(db_path, clock, incident_id) == []

@@ -165,3 +165,105 @@ async def test_the_board_under_a_war_room_catches_up_once_on_return(
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is home and loads == [1]
+
+
+async def test_escape_while_a_line_is_saving_leaves_once_saved_and_keeps_no_stale_draft(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    """A slow write (a busy database) must not leave the saved line behind as a "draft"
+    that, sent again on return, would be recorded twice."""
+    from widgets.scribe_input import ScribeInput
+
+    incident_id, _ = await seed(db_path, clock, policies)
+    app = console(db_path, clock, policies)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_incident(incident_id)
+        await settle(app, pilot)
+        gate = asyncio.Event()
+        log = app.commands.log
+
+        async def slow_log(*args: object, **kwargs: object) -> object:
+            async def write() -> object:  # like Store.transaction: survives the caller
+                await gate.wait()
+                return await log(*args, **kwargs)  # type: ignore[arg-type]
+
+            return await asyncio.shield(asyncio.ensure_future(write()))
+
+        app.commands.log = slow_log  # type: ignore[method-assign]
+        app.screen.query_one(ScribeInput).value = "Failover to eu-central done"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, WarRoomScreen)  # still saving: not gone yet
+        gate.set()
+        await settle(app, pilot)
+        assert not isinstance(app.screen, WarRoomScreen)  # saved, then left
+        app.open_incident(incident_id)
+        await settle(app, pilot)
+        assert app.screen.query_one(ScribeInput).value == ""
+        entries = [
+            e.text
+            for e in (await load_document(app.store, policies, f"INC-{incident_id}")).view.timeline
+        ]
+        assert entries.count("Failover to eu-central done") == 1
+
+
+async def test_help_never_promises_a_key_the_screen_uses_for_something_else(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    """On the action items, m shows my items: help must not say m opens the metrics
+    there; d still declares."""
+    from screens.help import HelpScreen
+    from screens.palette import collect_actions
+
+    await seed(db_path, clock, policies)
+    app = console(db_path, clock, policies)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ActionItemsScreen)
+        keys = {e.description: e.key for e in collect_actions(app, screen)}
+        assert keys["Done"] == "x" and keys["Declare"] == "d"
+        assert keys["Metrics"] == "ctrl+p" and keys["Help"] == "?"
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        home_keys = {e.description: e.key for e in collect_actions(app, app.screen_stack[0])}
+        assert home_keys["Declare"] == "d"
+
+
+async def test_quitting_with_unsaved_text_asks_first(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    """ctrl+q with a half-typed line (or one kept after Escape) warns; a second one quits."""
+    from widgets.scribe_input import ScribeInput
+
+    incident_id, _ = await seed(db_path, clock, policies)
+    app = console(db_path, clock, policies)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_incident(incident_id)
+        await settle(app, pilot)
+        app.screen.query_one(ScribeInput).value = "DB failover started"
+        await pilot.press("escape")  # kept as a draft for INC-1
+        await settle(app, pilot)
+        await pilot.press("ctrl+q")
+        await settle(app, pilot)
+        assert app.is_running
+        assert any("ctrl+q again" in str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+q")
+        await settle(app, pilot)
+        assert not app.is_running
+
+
+async def test_quitting_with_nothing_unsaved_is_immediate(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    app = console(db_path, clock, policies)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("q")
+        await settle(app, pilot)
+        assert not app.is_running

@@ -215,6 +215,18 @@ async def test_history_and_completion(room) -> None:
     assert scribe.value == "/assign "
 
 
+async def test_a_line_typed_while_walking_the_history_is_not_lost(room) -> None:
+    app, pilot, _ = room
+    scribe = app.screen.query_one(ScribeInput)
+    for line in ("one", "two"):
+        await type_line(app, pilot, line)
+    await pilot.press("up")
+    assert scribe.value == "two"
+    await pilot.press("ctrl+u", *"new")  # the recalled line replaced by a new one
+    await pilot.press("up", "down")
+    assert scribe.value == "new"
+
+
 # --- markup and control characters ---------------------------------------------------
 
 
@@ -335,6 +347,18 @@ async def test_separate_ic_and_tech_warning(room) -> None:
 
 async def test_resolve_needs_f4_twice(room, db_path, clock) -> None:
     app, pilot, iid = room
+    await pilot.press("f4")
+    await settle(app, pilot)
+    assert (await view(db_path, clock, iid)).incident.resolved_at is None
+    await pilot.press("f4")
+    await settle(app, pilot)
+    assert (await view(db_path, clock, iid)).incident.status == "resolved"
+
+
+async def test_a_second_f4_long_after_the_first_asks_again(room, db_path, clock) -> None:
+    app, pilot, iid = room
+    await pilot.press("f4")
+    clock.advance(minutes=20)  # the IC pressed F4 once, long ago
     await pilot.press("f4")
     await settle(app, pilot)
     assert (await view(db_path, clock, iid)).incident.resolved_at is None
@@ -527,3 +551,20 @@ async def test_consoles_in_two_zones_show_the_same_due_times(db_path, clock, pol
     assert "Status update due in 20:00 (04:30)" in a
     assert "Status update due in 20:00 (15:00)" in b
     assert a.replace("(04:30)", "") == b.replace("(15:00)", "")
+
+
+async def test_the_whole_reason_for_a_refused_line_is_readable_at_80x24(
+    db_path, clock, policies
+) -> None:
+    iid = await seed(db_path, clock, policies)
+    app = make_app(url(db_path), policies, clock, actor=ACTOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_room(app, pilot, iid)
+        await type_line(app, pilot, "/phase nope")
+        status = app.screen.query_one("#scribe-status")
+        shown = " ".join(
+            "".join(s.text for s in status.render_line(y)).strip()
+            for y in range(status.size.height)
+        )
+        assert "Not saved: unknown phase 'nope'" in shown
+        assert shown.endswith("resolve, follow_up."), shown  # the end says how to fix it

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Static, TextArea
 
 from screens.action_items import ActionItemsScreen
 from screens.app import WarroomApp, make_app
+from screens.declare import DeclareScreen
 from screens.postmortem import PostmortemScreen
 from tests.console_helpers import settle
 from tests.postmortem_replay import replay_sev1
@@ -115,7 +116,7 @@ async def test_action_items_view_overdue_first(
         assert "(2d late)" in str(table.get_row_at(0)[5])
         summary = str(screen.query_one("#ai-summary", Static).render())
         assert "1 overdue" in summary and "post-mortems overdue: INC-1" in summary
-        await pilot.press("d")  # done: the overdue one
+        await pilot.press("x")  # done: the overdue one
         await settle(app, pilot)
         assert table.row_count == 1
         assert str(table.get_row_at(0)[-1]) == "Validate [bold]pool[/] size"
@@ -126,6 +127,11 @@ async def test_action_items_view_overdue_first(
         await settle(app, pilot)
         assert isinstance(app.screen, PostmortemScreen)
         assert app.screen.incident_id == incident_id
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("d")  # declare works here too
+        await settle(app, pilot)
+        assert isinstance(app.screen, DeclareScreen)
 
 
 def test_preview_sections_split_outside_code_fences() -> None:
@@ -133,3 +139,29 @@ def test_preview_sections_split_outside_code_fences() -> None:
     chunks = split_sections(text)
     assert chunks == ["# T\n\nintro\n", "## A\n\n```\n## not a heading\n```\n", "## B\n#tag\n"]
     assert "".join(chunks) == text
+
+
+async def test_control_characters_stored_by_the_cli_never_reach_the_terminal(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    """A coloured log saved with ``warroom postmortem --set-file`` is shown with ␛, not
+    written to the terminal as escape sequences (which would clear or retitle it)."""
+    from warroom.postmortem import save_sections
+
+    incident_id = await seed(db_path, clock, policies)
+    log = "before \x1b[2J\x1b]0;pwned\x07 after"
+    async with await Store.open(db_path, clock) as store:
+        await save_sections(
+            Commands(store, policies, "bob", UTC), f"INC-{incident_id}", {"root_cause": log}
+        )
+    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="alice")
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = PostmortemScreen(incident_id)
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        area = screen.query_one("#section-root_cause", TextArea)
+        assert area.text == log  # kept exactly
+        lines = ["".join(s.text for s in area.render_line(y)) for y in range(area.size.height)]
+        assert any("before ␛[2J␛]0;pwned␇ after" in line for line in lines), lines
+        drawn = app.export_screenshot()  # the editor and the preview
+        assert "\x1b" not in drawn and "\x07" not in drawn

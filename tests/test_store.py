@@ -226,7 +226,7 @@ def test_url_forms(tmp_path: Path) -> None:
     assert resolve_url("postgresql://u:p@h/db").startswith("postgresql+asyncpg://u:p@h/db")
     with pytest.raises(BadInput):
         resolve_url("::not a url://")
-    with pytest.raises(BadInput, match="SQLite .* or PostgreSQL") as err:
+    with pytest.raises(BadInput, match=r"SQLite .* or PostgreSQL") as err:
         resolve_url("mysql://me:secret@db/incidents")
     assert "secret" not in err.value.message
 

@@ -12,6 +12,8 @@ import re
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
+from widgets.safe_text import pictured
+
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^#{1,2}(?:[ \t]|$)")
 
@@ -53,7 +55,7 @@ class MarkdownPreview(VerticalScroll):
         return "".join(self._chunks)
 
     async def show(self, text: str) -> None:
-        chunks = split_sections(text)
+        chunks = split_sections(pictured(text))  # no escape sequence reaches the terminal
         shown = list(self.query_children(Markdown))
         for i, chunk in enumerate(chunks):
             if i < len(shown):

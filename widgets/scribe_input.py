@@ -75,6 +75,7 @@ class EntryInput(Input):
     def __init__(self, history: History, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.history = history
+        self._recalled: str | None = None  # the history line shown, until it is edited
 
     @property
     def _value(self) -> Text:
@@ -87,17 +88,31 @@ class EntryInput(Input):
         if event.text:
             self.insert_text_at_cursor(event.text)
 
+    def _edited_since_recall(self) -> bool:
+        """A recalled line was changed: what is typed now is the line to come back to."""
+        if self._recalled is not None and self.value != self._recalled:
+            self.history.reset()
+            self._recalled = None
+            return True
+        return False
+
+    def _show(self, line: str) -> None:
+        self._recalled = line
+        self.value = line
+        self.cursor_position = len(line)
+
     def action_history_previous(self) -> None:
+        self._edited_since_recall()
         line = self.history.previous(self.value)
         if line is not None:
-            self.value = line
-            self.cursor_position = len(line)
+            self._show(line)
 
     def action_history_next(self) -> None:
+        if self._edited_since_recall():
+            return  # the edited line is the newest: nothing below it
         line = self.history.next()
         if line is not None:
-            self.value = line
-            self.cursor_position = len(line)
+            self._show(line)
 
 
 class ScribeInput(Vertical):
@@ -118,7 +133,9 @@ class ScribeInput(Vertical):
         background: $primary 20%;
     }
     ScribeInput #scribe-status {
-        height: 1;
+        height: auto;
+        min-height: 1;
+        max-height: 4;
         padding: 0 1;
         color: $text-muted;
     }
@@ -138,6 +155,9 @@ class ScribeInput(Vertical):
             super().__init__()
             self.line = line
             self.parsed = parsed
+
+    class EntrySettled(Message):
+        """The line being saved is saved or refused: nothing is in flight any more."""
 
     def __init__(
         self,
@@ -184,7 +204,8 @@ class ScribeInput(Vertical):
 
     def say(self, message: str, *, error: bool = False, saved: bool = False) -> None:
         status = self.query_one("#scribe-status", Static)
-        status.update(Text(message, no_wrap=True, overflow="ellipsis"))
+        # Wrapped, not cut: the end of "Not saved: ..." usually says how to fix the line.
+        status.update(Text(message, overflow="ellipsis"))
         status.set_class(error, "-error")
         status.set_class(saved, "-saved")
 
@@ -219,6 +240,7 @@ class ScribeInput(Vertical):
         if self.entry.value == line:
             self.value = ""
         self.say(message, saved=True)
+        self.post_message(self.EntrySettled())
 
     def failed(self, line: str, message: str) -> None:
         """The line could not be saved: it stays in the input, and we say why."""
@@ -227,3 +249,4 @@ class ScribeInput(Vertical):
         if not self.entry.value:
             self.value = line
         self.say(f"Not saved: {message}", error=True)
+        self.post_message(self.EntrySettled())
