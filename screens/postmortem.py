@@ -30,7 +30,7 @@ from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
 from warroom.postmortem.blameless import check_text
 from warroom.postmortem.document import PostmortemDoc
 from warroom.postmortem.markdown import inline
-from warroom.postmortem.process import MOVES
+from warroom.postmortem.process import MOVES, merge_block
 from warroom.postmortem.sections import SECTIONS, STATUS_LABELS, prompt, title
 from warroom.refs import ref_for
 from widgets.markdown_preview import MarkdownPreview
@@ -78,6 +78,7 @@ class PostmortemScreen(Screen[None]):
         self._preview_busy = False
         self._preview_again = False
         self._shown: dict[str, str] = {}
+        self._base: dict[str, str] = {}  # each section's stored text at the last load
 
     @property
     def wapp(self) -> WarroomApp:
@@ -138,6 +139,7 @@ class PostmortemScreen(Screen[None]):
         self.doc = doc
         # The first load brings back what was typed here before and not saved.
         drafts = _DRAFTS.get(self.app, {}).pop(self.incident_id, {}) if old is None else {}
+        clashed = []
         for name in SECTIONS:
             area = self.area(name)
             stored = doc.sections.get(name, "")
@@ -145,7 +147,22 @@ class PostmortemScreen(Screen[None]):
                 area.load_text(drafts[name])
             elif name not in dirty and (old is None or area.text != stored):
                 area.load_text(stored)
+            elif name in dirty and stored != self._base.get(name, stored) and stored != area.text:
+                # Someone else saved this section while it was being edited here: keep
+                # both texts in the editor, theirs first, for the person here to merge.
+                area.load_text(merge_block(stored, area.text))
+                clashed.append(name)
+            self._base[name] = stored  # what this editor has seen of the stored text
             area.read_only = doc.status == "final"
+        if clashed:
+            names = ", ".join(title(n).lower() for n in clashed)
+            self.notify(
+                f"Someone else saved {names} while you were editing. Both texts are in the "
+                "editor (theirs first): merge them, then Ctrl+S.",
+                title=self.ref,
+                severity="warning",
+                markup=False,
+            )
         if drafts:
             self.notify(
                 f"Your {len(drafts)} unsaved section(s) are back; Ctrl+S saves them.",
@@ -289,7 +306,7 @@ class PostmortemScreen(Screen[None]):
         try:
             changes = self.dirty()
             if changes:
-                await save_sections(app.commands, self.ref, changes)
+                await save_sections(app.commands, self.ref, changes, base=dict(self._base))
             if status is not None:
                 assert self.doc is not None
                 if status not in MOVES.get(self.doc.status, ()):
@@ -310,7 +327,7 @@ class PostmortemScreen(Screen[None]):
         try:
             changes = self.dirty()
             if changes and self.doc is not None and self.doc.status != "final":
-                await save_sections(app.commands, self.ref, changes)
+                await save_sections(app.commands, self.ref, changes, base=dict(self._base))
             doc = await load_document(app.store, app.policies, self.ref, app.roster)
             text = render_markdown(doc)
             folder = self.export_dir or Path.cwd()

@@ -165,3 +165,53 @@ async def test_control_characters_stored_by_the_cli_never_reach_the_terminal(
         assert any("before ␛[2J␛]0;pwned␇ after" in line for line in lines), lines
         drawn = app.export_screenshot()  # the editor and the preview
         assert "\x1b" not in drawn and "\x07" not in drawn
+
+
+async def test_a_section_saved_elsewhere_while_edited_here_keeps_both_texts(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    """Two people write the root cause at once: the second save never wipes the first."""
+    from warroom.postmortem import save_sections
+
+    incident_id = await seed(db_path, clock, policies)
+    ref = f"INC-{incident_id}"
+    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="alice")
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = PostmortemScreen(incident_id)
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        screen.query_one("#section-root_cause", TextArea).focus()
+        await type_text(pilot, "Pool 0")
+        await settle(app, pilot)
+        async with await Store.open(db_path, clock) as other:  # bob, in another console
+            bob = Commands(other, policies, "bob", UTC)
+            await save_sections(bob, ref, {"root_cause": "Deploy 4812 halved the pool"})
+        await app.check_changes()
+        await settle(app, pilot)
+        text = screen.query_one("#section-root_cause", TextArea).text
+        assert "Deploy 4812 halved the pool" in text and "Pool 0" in text
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        stored = (await load_document(app.store, policies, ref)).sections["root_cause"]
+        assert stored == text  # both kept, for alice to merge
+
+
+async def test_saving_over_a_section_someone_else_changed_is_refused(
+    db_path: Path, clock: ManualClock, policies: Policies
+) -> None:
+    from warroom.errors import BadInput
+    from warroom.postmortem import save_sections
+
+    incident_id = await seed(db_path, clock, policies)
+    ref = f"INC-{incident_id}"
+    async with await Store.open(db_path, clock) as store:
+        alice = Commands(store, policies, "alice", UTC)
+        await save_sections(alice, ref, {"impact": "EU checkout down"})
+        try:
+            await save_sections(alice, ref, {"impact": "mine"}, base={"impact": ""})
+        except BadInput as err:
+            assert "someone else saved impact" in err.message
+        else:
+            raise AssertionError("an unseen change was overwritten")
+        doc = await load_document(store, policies, ref)
+    assert doc.sections["impact"] == "EU checkout down"

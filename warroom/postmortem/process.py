@@ -71,8 +71,12 @@ async def save_sections(
     sections: dict[str, str],
     *,
     author: str | None = None,
+    base: dict[str, str] | None = None,
 ) -> Postmortem | None:
-    """Save some sections (text stored exactly as typed). Returns None when nothing changed."""
+    """Save some sections (text stored exactly as typed). Returns None when nothing changed.
+
+    ``base`` is the stored text each section had when its editor loaded it: a section
+    someone else saved since then is refused (nothing saved), never overwritten unseen."""
     changes = {section_id(k): check_section_text(v) for k, v in sections.items()}
     who = check_line(author, "author", MAX_NAME_CHARS) if author else None
 
@@ -87,6 +91,14 @@ async def save_sections(
             )
         current = dict(pm.sections or {}) if pm else {}
         changed = [k for k, v in changes.items() if current.get(k, "") != v]
+        if base is not None:
+            moved = [k for k in changed if k in base and current.get(k, "") != base[k]]
+            if moved:
+                raise BadInput(
+                    f"someone else saved {', '.join(title(k).lower() for k in moved)} of "
+                    f"{inc.ref} while you were editing; nothing was saved. Both texts are "
+                    "kept in the editor: merge them, then save again."
+                )
         new_author = who if who and (pm is None or pm.author != who) else None
         if not changed and not new_author:
             return None
@@ -184,3 +196,15 @@ async def move_status(commands: Commands, ref: str, status: str) -> Postmortem:
         return pm
 
     return await commands.store.transaction(work)
+
+
+def merge_block(theirs: str, mine: str) -> str:
+    """Both versions of a section two people edited at once, theirs first, marked so
+    the person merging sees which is which (nothing typed by either is lost)."""
+    return (
+        "<<<<<<< saved by someone else\n"
+        f"{theirs.rstrip(chr(10))}\n"
+        "=======\n"
+        f"{mine.rstrip(chr(10))}\n"
+        ">>>>>>> yours (merge, then save)\n"
+    )
