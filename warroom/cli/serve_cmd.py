@@ -77,12 +77,11 @@ def serve(
     run(ctx, check)
 
     def go() -> None:
-        from textual_serve.server import Server
+        from screens.serve import serve_console  # the UI side, imported only here
 
         os.environ.update(command.env)
-        server = Server(command.shell, host=host, port=port, title="warroom", public_url=public_url)
         try:
-            server.serve()
+            serve_console(command.shell, host=host, port=port, public_url=public_url)
         except OSError as exc:
             raise WarroomError(
                 f"cannot serve on {host}:{port}: {exc.strerror or exc}. "
