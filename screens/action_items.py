@@ -19,7 +19,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from screens.messages import DataChanged, in_view
-from warroom.actions import (
+from warroom.errors import WarroomError
+from warroom.incident.actions import (
     STATUS_LABELS,
     complete_action,
     days_overdue,
@@ -29,10 +30,9 @@ from warroom.actions import (
     local_today,
     update_action,
 )
-from warroom.errors import WarroomError
+from warroom.incident.refs import ref_for
 from warroom.models import ActionItem
 from warroom.postmortem.overview import PendingPostmortem, pending_postmortems
-from warroom.refs import ref_for
 from warroom.text import printable
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 Contract other screens rely on:
 - ``app.store`` (warroom.store.Store, opened before the first screen is shown),
   ``app.policies``, ``app.clock``, ``app.actor``, ``app.tz``, ``app.commands``
-  (warroom.commands.Commands acting as ``app.actor``), ``app.roster`` (or None).
+  (warroom.incident.commands.Commands acting as ``app.actor``), ``app.roster`` (or None).
 - The App polls the change feed about four times a second and sends
   ``screens.messages.DataChanged`` to every screen on the stack.
 - With ``escalations=True`` the App runs the escalation engine
@@ -32,12 +32,12 @@ from screens.messages import DataChanged
 from screens.palette import WarroomCommands
 from warroom.changefeed import ChangeReader
 from warroom.clock import Clock
-from warroom.commands import Commands
 from warroom.errors import WarroomError
 from warroom.escalation.loop import EscalationLoop
+from warroom.incident.commands import Commands
 from warroom.notify import Sender
 from warroom.policy import Policies
-from warroom.roster import Roster, load_roster
+from warroom.policy.roster import Roster, load_roster
 from warroom.store import Store
 
 POLL_SECONDS = 0.25

@@ -19,8 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from warroom.declaration import LevelBrief, channel_preview, level_briefs
 from warroom.errors import WarroomError
+from warroom.incident.declaration import LevelBrief, channel_preview, level_briefs
 from warroom.oncall.overrides import load_overrides
 from warroom.text import printable
 from widgets.safe_text import SafeInput

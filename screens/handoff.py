@@ -27,7 +27,7 @@ from screens.messages import DataChanged, in_view
 from warroom.errors import WarroomError
 from warroom.oncall.handoff import HandoffCommands
 from warroom.oncall.review import HandoffReview, load_review
-from warroom.roster import roster_path
+from warroom.policy.roster import roster_path
 from warroom.text import printable
 from widgets.safe_text import SafeTextArea
 from widgets.severity_text import severity_text

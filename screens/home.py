@@ -21,11 +21,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from screens.messages import DataChanged, in_view
-from warroom.actions import local_today
-from warroom.board import Board, BoardRow, FollowUps, load_board, next_escalation, on_call_now
 from warroom.errors import WarroomError
+from warroom.incident.actions import local_today
+from warroom.incident.board import (
+    Board,
+    BoardRow,
+    FollowUps,
+    load_board,
+    next_escalation,
+    on_call_now,
+)
 from warroom.models import OncallOverride
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.text import printable
 from warroom.timeparse import countdown, human_duration
 from widgets.severity_text import severity_text

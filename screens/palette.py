@@ -22,7 +22,7 @@ from textual.markup import escape
 from textual.screen import Screen
 
 from warroom.errors import WarroomError
-from warroom.queries import list_incidents
+from warroom.incident.queries import list_incidents
 from warroom.text import printable
 
 if TYPE_CHECKING:

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static, TextArea
 from screens.messages import DataChanged
 from warroom.errors import WarroomError
 from warroom.files import write_text_atomic
+from warroom.incident.refs import ref_for
 from warroom.postmortem import load_document, move_status, render_markdown, save_sections
 from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
 from warroom.postmortem.blameless import check_text
@@ -32,7 +33,6 @@ from warroom.postmortem.document import PostmortemDoc
 from warroom.postmortem.markdown import inline
 from warroom.postmortem.process import MOVES, merge_block
 from warroom.postmortem.sections import SECTIONS, STATUS_LABELS, prompt, title
-from warroom.refs import ref_for
 from widgets.markdown_preview import MarkdownPreview
 from widgets.safe_text import SafeTextArea
 

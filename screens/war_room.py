@@ -28,22 +28,22 @@ from screens.assign_role import AssignRoleScreen
 from screens.messages import DataChanged
 from screens.status_update import StatusUpdateScreen
 from screens.war_room_commands import PaletteCommand, WarRoomCommands
-from warroom.actions import add_action, item_ref
-from warroom.commands import ROLE_NAMES
 from warroom.comms.draft import draft_update
 from warroom.comms.updates import post_update, split_console_argument, summary
 from warroom.errors import BadInput, WarroomError
 from warroom.escalation import plan
-from warroom.queries import timeline_rows
-from warroom.scribe import Command, Note
-from warroom.text import printable
-from warroom.war_room import (
+from warroom.incident.actions import add_action, item_ref
+from warroom.incident.commands import ROLE_NAMES
+from warroom.incident.queries import timeline_rows
+from warroom.incident.scribe import Command, Note
+from warroom.incident.war_room import (
     WarRoomState,
     load_war_room,
     phase_checklist,
     staffing_warnings,
     timeline_slice,
 )
+from warroom.text import printable
 from widgets.checklist import ActionLine, CheckItem, Checklist
 from widgets.escalation_pane import EscalationPane
 from widgets.incident_header import HeaderFacts, IncidentHeader

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from warroom.clock import ManualClock
-from warroom.commands import Commands
+from warroom.incident.commands import Commands
 from warroom.policy import Policies, load_policies
 from warroom.policy.loader import bundled_dir
 from warroom.store import Store

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from warroom.notify import DeliveryFailed, Message
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 
 PEOPLE = {
     "alice": ("push", "phone", "sms"),

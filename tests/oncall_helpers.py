@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from warroom.models import OncallOverride
-from warroom.roster import Roster, RotationSpec, load_roster
+from warroom.policy.roster import Roster, RotationSpec, load_roster
 from warroom.store import Store
 
 MEMBERS = ["alice", "bob", "carol", "dave", "erin"]

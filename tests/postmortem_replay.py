@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from warroom.clock import ManualClock
-from warroom.commands import Commands
+from warroom.incident.commands import Commands
 from warroom.models import Incident
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)

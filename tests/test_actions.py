@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from warroom.actions import (
+from warroom.clock import ManualClock
+from warroom.errors import BadInput, NotFound
+from warroom.incident.actions import (
     action_stats,
     add_action,
     complete_action,
@@ -17,12 +19,10 @@ from warroom.actions import (
     parse_due,
     update_action,
 )
-from warroom.clock import ManualClock
-from warroom.commands import Commands
-from warroom.errors import BadInput, NotFound
+from warroom.incident.commands import Commands
+from warroom.incident.queries import load_view
 from warroom.models import ActionItem
 from warroom.policy import Policies, load_policies
-from warroom.queries import load_view
 from warroom.store import Store
 
 TODAY = date(2026, 3, 2)  # the clock fixture's day

@@ -12,9 +12,9 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.cli_helpers import Warroom
-from warroom.actions import add_action
 from warroom.clock import ManualClock
-from warroom.commands import Commands
+from warroom.incident.actions import add_action
+from warroom.incident.commands import Commands
 from warroom.policy import load_policies
 from warroom.store import Store
 

@@ -12,16 +12,16 @@ from sqlalchemy import func, select
 
 from tests.cli_helpers import Warroom
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.comms.destinations import Destination
 from warroom.comms.updates import post_update, split_console_argument
 from warroom.errors import BadInput, PolicyError
 from warroom.escalation import EscalationLoop, delivery
+from warroom.incident.commands import Commands
+from warroom.incident.scribe import complete
 from warroom.models import Delivery, StatusUpdate, TimelineEntry
 from warroom.notify import DeliveryFailed, Message
 from warroom.policy import Policies, load_policies
 from warroom.policy.loader import bundled_dir
-from warroom.scribe import complete
 from warroom.store import Store
 
 HOSTILE_TITLE = "Checkout {{ 7*7 }} {% raw %} [bold]down[/] \\x1b"

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import Warroom
-from warroom.actions import add_action
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.compliance import evaluate
 from warroom.errors import PolicyError
+from warroom.incident.actions import add_action
+from warroom.incident.commands import Commands
 from warroom.policy import Policies, load_policies
 from warroom.postmortem import move_status, save_sections
 from warroom.store import Store

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from warroom.clock import SystemClock
-from warroom.commands import Commands
+from warroom.incident.commands import Commands
+from warroom.incident.timeline import verify_chain
 from warroom.models import TimelineEntry
 from warroom.policy import Policies
 from warroom.store import Store
-from warroom.timeline import verify_chain
 
 WRITER = Path(__file__).with_name("writer_proc.py")
 

@@ -16,10 +16,10 @@ from screens.declare import DeclareScreen
 from screens.home import HomeScreen
 from tests.console_helpers import settle
 from warroom.clock import ManualClock
+from warroom.incident.queries import load_view
 from warroom.models import ChecklistItem, Incident, TimelineEntry
 from warroom.policy import Policies
-from warroom.queries import load_view
-from warroom.roster import load_roster
+from warroom.policy.roster import load_roster
 from warroom.store import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

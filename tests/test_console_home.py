@@ -18,12 +18,12 @@ from screens.help import HelpScreen
 from screens.home import HomeScreen
 from screens.palette import WarroomCommands, collect_actions
 from tests.console_helpers import settle
-from warroom.board import next_escalation
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.errors import StoreError
+from warroom.incident.board import next_escalation
+from warroom.incident.commands import Commands
 from warroom.policy import Policies
-from warroom.roster import Roster, load_roster
+from warroom.policy.roster import Roster, load_roster
 from warroom.store import Store
 from warroom.timeparse import countdown
 
@@ -321,7 +321,7 @@ def test_snapshot_home_with_incidents(
 async def test_overdue_postmortems_and_action_items_are_on_the_home_screen(
     db_path: Path, policies: Policies
 ) -> None:
-    from warroom.actions import add_action
+    from warroom.incident.actions import add_action
 
     clock = ManualClock(T0)
     await seed(db_path, clock, policies)

@@ -12,8 +12,8 @@ from screens.status_update import StatusUpdateScreen
 from tests.console_helpers import settle
 from tests.test_console_war_room import open_room, seed, type_line, url
 from warroom.clock import ManualClock
+from warroom.incident.queries import load_view
 from warroom.policy import Policies
-from warroom.queries import load_view
 from warroom.store import Store
 from widgets.scribe_input import ScribeInput
 

@@ -15,9 +15,9 @@ from screens.messages import DataChanged
 from screens.postmortem import PostmortemScreen
 from screens.war_room import WarRoomScreen
 from tests.console_helpers import settle
-from warroom.actions import add_action, list_actions
 from warroom.clock import ManualClock
-from warroom.commands import Commands
+from warroom.incident.actions import add_action, list_actions
+from warroom.incident.commands import Commands
 from warroom.policy import Policies
 from warroom.postmortem import load_document
 from warroom.store import Store

@@ -20,10 +20,10 @@ from screens.war_room import WarRoomScreen
 from screens.war_room_commands import WarRoomCommands
 from tests.console_helpers import settle
 from warroom.clock import ManualClock
-from warroom.commands import Commands
+from warroom.incident.commands import Commands
+from warroom.incident.queries import load_view
 from warroom.models import ChecklistItem
 from warroom.policy import Policies
-from warroom.queries import load_view
 from warroom.store import Store
 from widgets.checklist import Checklist
 from widgets.escalation_pane import EscalationPane
@@ -263,7 +263,7 @@ async def test_property_whatever_is_typed_is_stored_exactly_or_kept(
     policies: Policies, lines: list[str]
 ) -> None:
     from warroom.errors import BadInput
-    from warroom.scribe import Note, parse
+    from warroom.incident.scribe import Note, parse
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "w.db"

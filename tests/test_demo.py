@@ -18,16 +18,16 @@ from sqlalchemy import select
 
 from warroom.cli import cli
 from warroom.clock import ManualClock
-from warroom.commands import Commands
-from warroom.demo import DemoSummary, build_demo, prepare_policies
-from warroom.milestones import MILESTONES
+from warroom.drills.demo import DemoSummary, build_demo, prepare_policies
+from warroom.incident.commands import Commands
+from warroom.incident.milestones import MILESTONES
+from warroom.incident.queries import IncidentView, load_view
+from warroom.incident.timeline import verify_chain
 from warroom.models import ActionItem, EscalationFiring, Incident, TimelineEntry
 from warroom.policy import Policies
 from warroom.policy.loader import bundled_dir
-from warroom.queries import IncidentView, load_view
-from warroom.roster import load_roster
+from warroom.policy.roster import load_roster
 from warroom.store import Store
-from warroom.timeline import verify_chain
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ import yaml
 from tests.cli_helpers import Warroom
 from tests.escalation_support import Receiver, receiver, roster_for
 from warroom.clock import ManualClock
-from warroom.drill import DrillClock, load_scenario, run_drill, scenario_names
+from warroom.drills.drill import DrillClock, load_scenario, run_drill, scenario_names
 from warroom.notify import DrillSender
 from warroom.policy import Policies
 from warroom.store import Store

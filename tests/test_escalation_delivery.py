@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from tests.escalation_support import receiver, roster_for
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.escalation import EscalationLoop, load_snapshot, plan
+from warroom.incident.commands import Commands
 from warroom.models import Delivery, EscalationFiring, TimelineEntry
 from warroom.notify import Message
 from warroom.policy import Policies

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from tests.escalation_support import Recorder, roster_for
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.escalation import EscalationLoop, load_snapshot, plan
+from warroom.incident.commands import Commands
 from warroom.models import Delivery, EscalationFiring, TimelineEntry
 from warroom.policy import Policies
 from warroom.store import Store

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import Warroom
-from warroom.audit_export import FIELDS, read_csv, read_jsonl, verify_records
+from warroom.audit.export import FIELDS, read_csv, read_jsonl, verify_records
 
 NASTY = [
     'Rolled back, "v2.3" | v2.4, then\nre-deployed;\r\nthen paged, ünïcødé ✓ 🚨',

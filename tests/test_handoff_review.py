@@ -13,8 +13,8 @@ import pytest
 from tests.cli_helpers import Warroom
 from tests.oncall_helpers import demo_roster, policies_with_roster, utc
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.errors import BadInput, NotPermitted
+from warroom.incident.commands import Commands
 from warroom.models import ActionItem, Delivery, EscalationFiring
 from warroom.oncall.handoff import HandoffCommands
 from warroom.oncall.review import load_review

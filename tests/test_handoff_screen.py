@@ -15,11 +15,11 @@ from screens.handoff import HandoffScreen
 from tests.console_helpers import settle
 from tests.oncall_helpers import demo_roster, policies_with_roster, utc
 from warroom.clock import ManualClock
-from warroom.commands import Commands
+from warroom.incident.commands import Commands
 from warroom.models import Handoff
 from warroom.oncall.handoff import HandoffCommands
 from warroom.policy import Policies, load_policies
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store
 
 NOW = utc(2026, 3, 9, 9, 40)  # 20 minutes before dave hands the pager to erin

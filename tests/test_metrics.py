@@ -23,8 +23,8 @@ from tests.conftest import T0
 from tests.console_helpers import settle
 from tests.oncall_helpers import utc
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.errors import BadInput
+from warroom.incident.commands import Commands
 from warroom.metrics import compute, load_metrics, window
 from warroom.metrics.durations import p90
 from warroom.metrics.recurrence import title_words

@@ -14,13 +14,13 @@ from click.testing import Result
 from tests.cli_helpers import Warroom
 from tests.oncall_helpers import demo_roster, policies_with_roster, utc
 from warroom.clock import ManualClock
-from warroom.commands import Commands
+from warroom.incident.commands import Commands
 from warroom.models import Delivery, EscalationFiring
 from warroom.oncall.overrides import OnCallCommands
 from warroom.oncall.rest import load_entries, rest_flags
 from warroom.oncall.summary import health_report
 from warroom.policy import Policies, load_policies
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store
 
 LONDON = ZoneInfo("Europe/London")

@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from tests.pg_server import find_bin, postgres_server
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.errors import NotPermitted
+from warroom.incident.commands import Commands
+from warroom.incident.queries import load_view
+from warroom.incident.timeline import verify_chain
 from warroom.models import TimelineEntry
 from warroom.policy import Policies
-from warroom.queries import load_view
 from warroom.store import Store
-from warroom.timeline import verify_chain
 
 pytestmark = pytest.mark.skipif(find_bin() is None, reason="PostgreSQL is not installed")
 

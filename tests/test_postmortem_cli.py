@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from tests.cli_helpers import Warroom
 from tests.postmortem_replay import replay_sev1
 from warroom.clock import ManualClock
-from warroom.commands import Commands
+from warroom.incident.commands import Commands
 from warroom.policy import load_policies
 from warroom.store import Store
 

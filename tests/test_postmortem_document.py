@@ -10,9 +10,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from tests.postmortem_replay import NASTY, replay_sev1
-from warroom.actions import add_action
 from warroom.clock import ManualClock
-from warroom.commands import Commands
+from warroom.incident.actions import add_action
+from warroom.incident.commands import Commands
 from warroom.models import EscalationFiring
 from warroom.policy import Policies
 from warroom.postmortem import load_document, render_markdown, save_sections, to_json

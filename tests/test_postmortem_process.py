@@ -8,16 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.postmortem_replay import at, replay_sev1
-from warroom.actions import add_action
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.errors import BadInput
+from warroom.incident.actions import add_action
+from warroom.incident.commands import Commands
+from warroom.incident.queries import load_view
 from warroom.policy import Policies
 from warroom.postmortem import load_document, move_status, save_sections
 from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
 from warroom.postmortem.blameless import check_text
 from warroom.postmortem.overview import pending_postmortems, postmortem_list_note
-from warroom.queries import load_view
 from warroom.store import Store
 
 FILLED = {

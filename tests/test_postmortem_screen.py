@@ -14,9 +14,9 @@ from screens.declare import DeclareScreen
 from screens.postmortem import PostmortemScreen
 from tests.console_helpers import settle
 from tests.postmortem_replay import replay_sev1
-from warroom.actions import add_action
 from warroom.clock import ManualClock
-from warroom.commands import Commands
+from warroom.incident.actions import add_action
+from warroom.incident.commands import Commands
 from warroom.policy import Policies
 from warroom.postmortem import load_document
 from warroom.store import Store

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from warroom.errors import BadInput
-from warroom.scribe import Command, History, Note, complete, help_lines, parse
+from warroom.incident.scribe import Command, History, Note, complete, help_lines, parse
 
 PREFIXES = {"IC": "ic", "COMMS": "comms", "ENG": "tech", "SCRIBE": "scribe"}
 NOW = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import Warroom
-from warroom.web_console import console_command
+from warroom.cli.web_console import console_command
 
 
 def test_the_console_command_carries_the_global_options_absolute_and_quoted(

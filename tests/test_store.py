@@ -18,8 +18,8 @@ from sqlalchemy import create_engine, select, text
 from sqlmodel import SQLModel
 
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.errors import BadInput, StoreError
+from warroom.incident.commands import Commands
 from warroom.models import (
     ActionItem,
     Change,

@@ -7,7 +7,7 @@ import sys
 from datetime import UTC
 
 from warroom.clock import SystemClock
-from warroom.commands import Commands
+from warroom.incident.commands import Commands
 from warroom.policy import load_policies
 from warroom.store import Store
 

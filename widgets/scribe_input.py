@@ -1,6 +1,6 @@
 """The scribe's input under the timeline.
 
-Enter parses the line (``warroom.scribe.parse``: ``ROLE:`` prefix, ``@HH:MM``
+Enter parses the line (``warroom.incident.scribe.parse``: ``ROLE:`` prefix, ``@HH:MM``
 backdating, slash commands) and posts ``ScribeInput.EntrySubmitted``; the screen
 records it through the command layer and then calls :meth:`ScribeInput.saved` or
 :meth:`ScribeInput.failed`. The line leaves the input only once it is saved; a line
@@ -26,7 +26,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from warroom.errors import BadInput
-from warroom.scribe import Command, History, Note, complete, help_lines, parse
+from warroom.incident.scribe import Command, History, Note, complete, help_lines, parse
 
 # One cell per control character, so the cursor stays where the value says it is.
 PICTURES = (

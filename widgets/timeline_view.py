@@ -1,6 +1,6 @@
 """The live timeline of an incident, line-rendered.
 
-Rows are the plain tuples of ``warroom.queries.timeline_rows``
+Rows are the plain tuples of ``warroom.incident.queries.timeline_rows``
 (seq, at, recorded_at, author, role, kind, text). Only the rows on screen are
 drawn (``render_line``); for the rest the widget keeps one integer per row (the
 first screen line of the row), so 100,000 entries cost a few megabytes and open

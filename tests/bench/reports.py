@@ -572,7 +572,7 @@ class Year:
 
     def timeline(self, n: int, events: list[Event]) -> int:
         """The entries with their hash chain, computed as warroom/timeline.py does."""
-        from warroom.timeline import GENESIS, KEY_KINDS, _fields, entry_hash
+        from warroom.incident.timeline import GENESIS, KEY_KINDS, _fields, entry_hash
 
         prev = GENESIS
         first = self.ids["entry"] + 1
@@ -741,7 +741,7 @@ async def _compliance(env: dict[str, Any], watch: Stopwatch) -> dict[str, Any]:
 
 
 async def _export_csv(env: dict[str, Any], watch: Stopwatch) -> dict[str, Any]:
-    from warroom.audit_export import export_chunks, read_csv, verify_records
+    from warroom.audit.export import export_chunks, read_csv, verify_records
     from warroom.files import write_text_atomic
 
     out = env["folder"] / "audit.csv"
@@ -763,8 +763,8 @@ async def _verify(env: dict[str, Any], watch: Stopwatch) -> dict[str, Any]:
     from sqlalchemy import select
     from sqlmodel import col
 
+    from warroom.incident.timeline import verify_timelines
     from warroom.models import Incident
-    from warroom.timeline import verify_timelines
 
     with watch:  # what `warroom verify` does (warroom/cli/incidents.py)
         async with env["store"].read() as s:
@@ -793,7 +793,7 @@ async def measure(which: str, db: Path) -> dict[str, Any]:
     from warroom.clock import ManualClock
     from warroom.policy import load_policies
     from warroom.policy.loader import bundled_dir
-    from warroom.roster import load_roster
+    from warroom.policy.roster import load_roster
     from warroom.store import Store
 
     policies = load_policies(bundled_dir("policies"))

@@ -49,7 +49,7 @@ def _sqlite_time(dt: datetime) -> str:
 
 async def _declare(db: Path) -> int:
     from warroom.clock import ManualClock
-    from warroom.commands import Commands
+    from warroom.incident.commands import Commands
     from warroom.policy import load_policies
     from warroom.policy.loader import bundled_dir
     from warroom.store import Store
@@ -65,7 +65,7 @@ async def _declare(db: Path) -> int:
 
 def build(db: Path, entries: int) -> int:
     """An incident with ``entries`` timeline entries forming a valid hash chain."""
-    from warroom.timeline import _fields, entry_hash  # the chain's exact format
+    from warroom.incident.timeline import _fields, entry_hash  # the chain's exact format
 
     incident_id = asyncio.run(_declare(db))
     rnd = random.Random(7)

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import click
 
-from warroom.actions import (
+from warroom.cli.context import CliContext, Env, emit_json, run
+from warroom.cli.output import table
+from warroom.cli.root import cli
+from warroom.files import write_text_atomic
+from warroom.incident.actions import (
     KINDS,
     STATUS_LABELS,
     add_action,
@@ -25,13 +29,9 @@ from warroom.actions import (
     local_today,
     update_action,
 )
-from warroom.cli.context import CliContext, Env, emit_json, run
-from warroom.cli.output import table
-from warroom.cli.root import cli
-from warroom.files import write_text_atomic
+from warroom.incident.refs import ref_for
 from warroom.models import ActionItem
 from warroom.postmortem.monthly import monthly_review
-from warroom.refs import ref_for
 from warroom.text import printable
 
 pass_ctx = click.make_pass_decorator(CliContext)

@@ -16,8 +16,8 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from warroom.clock import Clock, SystemClock
-from warroom.commands import Commands
 from warroom.errors import BadInput, WarroomError
+from warroom.incident.commands import Commands
 from warroom.policy import Policies, load_policies
 from warroom.store import Store
 from warroom.text import check_line, safe_json

@@ -39,7 +39,7 @@ def demo(ctx: CliContext, folder: Path | None, join: bool, no_console: bool) -> 
     SEV3, and three months of closed incidents of every severity. You act as the
     SEV1's incident commander unless you pass --as.
     """
-    from warroom.demo import DemoSummary, build_demo, demo_home, prepare_policies
+    from warroom.drills.demo import DemoSummary, build_demo, demo_home, prepare_policies
     from warroom.errors import BadInput
     from warroom.policy import load_policies
     from warroom.policy.loader import bundled_dir
@@ -71,7 +71,7 @@ def demo(ctx: CliContext, folder: Path | None, join: bool, no_console: bool) -> 
         if ctx.actor_name is None:
             ctx.actor_name = summary.actor
     elif ctx.actor_name is None:
-        from warroom.demo import demo_actor
+        from warroom.drills.demo import demo_actor
 
         ctx.actor_name = guard(lambda: demo_actor(bundled_dir("data")))
     click.echo(f"You act as {ctx.actor_name} (another name: warroom --as NAME demo).")

@@ -19,10 +19,10 @@ from warroom.clock import ScaledClock, SystemClock
 from warroom.errors import WarroomError
 from warroom.escalation import EscalationLoop, TickReport
 from warroom.escalation.report import escalation_report
+from warroom.incident.refs import parse_ref
 from warroom.notify import AppriseSender, DrillSender, Sender
 from warroom.policy.loader import bundled_dir
-from warroom.refs import parse_ref
-from warroom.roster import Roster, load_roster, roster_path
+from warroom.policy.roster import Roster, load_roster, roster_path
 from warroom.store import Store
 from warroom.text import printable
 
@@ -164,7 +164,7 @@ def drill(
     notify: bool,
 ) -> None:
     """Run a game-day SCENARIO on its own database with a fast clock."""
-    from warroom.drill import DrillClock, load_scenario, run_drill, scenario_names
+    from warroom.drills.drill import DrillClock, load_scenario, run_drill, scenario_names
 
     if list_only:
         for name in scenario_names():

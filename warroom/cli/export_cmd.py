@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from warroom.audit_export import FORMATS, export_chunks
+from warroom.audit.export import FORMATS, export_chunks
 from warroom.cli.context import CliContext, Env, bad, run
 from warroom.cli.root import cli
 from warroom.files import write_text_atomic

@@ -12,7 +12,7 @@ from warroom.cli.output import local
 from warroom.cli.root import cli
 from warroom.oncall.handoff import HandoffCommands
 from warroom.oncall.review import HandoffReview, load_review
-from warroom.roster import require_roster
+from warroom.policy.roster import require_roster
 from warroom.text import printable
 
 pass_ctx = click.make_pass_decorator(CliContext)

@@ -11,13 +11,13 @@ from warroom.cli.context import CliContext, Env, emit_json, run
 from warroom.cli.output import fields, local, minutes, table
 from warroom.cli.root import cli
 from warroom.errors import BadInput
+from warroom.incident.queries import durations, incident_summary, list_incidents, load_view
+from warroom.incident.refs import parse_ref
+from warroom.incident.timeline import verify_timelines
 from warroom.models import Incident
 from warroom.policy import Policies
 from warroom.postmortem.overview import postmortem_list_note, postmortem_states
-from warroom.queries import durations, incident_summary, list_incidents, load_view
-from warroom.refs import parse_ref
 from warroom.text import has_control, printable
-from warroom.timeline import verify_timelines
 
 pass_ctx = click.make_pass_decorator(CliContext)
 at_option = click.option("--at", "at", metavar="TIME", help="When it happened (ISO-8601 or HH:MM).")

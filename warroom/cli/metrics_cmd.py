@@ -12,7 +12,7 @@ from warroom.cli.output import local, table
 from warroom.cli.root import cli
 from warroom.metrics import MetricsReport, load_metrics, window
 from warroom.metrics.readout import HEADERS, LEGEND, figure_lines, severity_rows, spread_lines
-from warroom.roster import load_roster
+from warroom.policy.roster import load_roster
 
 FMT = "%Y-%m-%d %H:%M %Z"
 

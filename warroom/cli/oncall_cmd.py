@@ -19,7 +19,7 @@ from warroom.oncall.overrides import OnCallCommands, OverrideResult, load_overri
 from warroom.oncall.rotations import add_rotation
 from warroom.oncall.schedule import WEEKDAYS, shift_at
 from warroom.oncall.summary import OnCallNow, health_report, load_oncall_now
-from warroom.roster import Roster, require_roster
+from warroom.policy.roster import Roster, require_roster
 from warroom.text import printable
 from warroom.timeparse import iso_z, parse_date
 

@@ -11,7 +11,7 @@ from warroom.cli.root import cli
 from warroom.errors import PolicyError
 from warroom.escalation.roster_check import check_roster
 from warroom.policy import load_policies
-from warroom.roster import roster_path
+from warroom.policy.roster import roster_path
 
 
 @cli.group()

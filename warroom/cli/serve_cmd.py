@@ -12,9 +12,9 @@ import click
 
 from warroom.cli.context import CliContext, Env, guard, run
 from warroom.cli.root import cli
+from warroom.cli.web_console import DEFAULT_HOST, DEFAULT_PORT, ConsoleCommand, console_command
 from warroom.errors import WarroomError
 from warroom.store import resolve_url
-from warroom.web_console import DEFAULT_HOST, DEFAULT_PORT, ConsoleCommand, console_command
 
 pass_ctx = click.make_pass_decorator(CliContext)
 

@@ -10,17 +10,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from warroom.commands import Commands
 from warroom.comms import templates
 from warroom.comms.destinations import urls_for
 from warroom.errors import BadInput, NotFound
 from warroom.escalation.engine import IncidentSnapshot, plan
 from warroom.escalation.snapshot import snapshot_in
-from warroom.milestones import MILESTONES
+from warroom.incident.commands import Commands
+from warroom.incident.milestones import MILESTONES
+from warroom.incident.refs import parse_ref, ref_for
 from warroom.models import Incident
 from warroom.policy import Policies
 from warroom.policy.communications import CommunicationsPolicy
-from warroom.refs import parse_ref, ref_for
 from warroom.store import Store
 
 

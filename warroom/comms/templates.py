@@ -16,7 +16,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from warroom.errors import PolicyError
-from warroom.milestones import MILESTONES
+from warroom.incident.milestones import MILESTONES
 from warroom.policy.communications import CommunicationsPolicy
 from warroom.templating import sandboxed_environment
 

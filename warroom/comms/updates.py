@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from warroom.commands import Commands
 from warroom.comms.destinations import Destination, urls_for
 from warroom.comms.draft import (
     load_incident,
@@ -30,6 +29,7 @@ from warroom.comms.draft import (
 )
 from warroom.errors import BadInput
 from warroom.escalation import delivery
+from warroom.incident.commands import Commands
 from warroom.models import Delivery, StatusUpdate
 from warroom.notify import Sender
 from warroom.policy import Policies

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from warroom.actions import item_ref
 from warroom.compliance.facts import IncidentFacts
 from warroom.escalation.engine import plan
+from warroom.incident.actions import item_ref
 from warroom.policy import Policies
 from warroom.policy.models import COMPLIANCE_CHECKS
 from warroom.postmortem.deadline import deadline_for

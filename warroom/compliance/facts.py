@@ -13,6 +13,8 @@ from sqlmodel import col
 
 from warroom.escalation.engine import IncidentSnapshot
 from warroom.escalation.snapshot import snapshots_in
+from warroom.incident.refs import ref_for
+from warroom.incident.timeline import ChainReport, entries_by_incident, verify_chain
 from warroom.models import (
     ActionItem,
     Incident,
@@ -20,9 +22,7 @@ from warroom.models import (
     RoleAssignment,
     StatusUpdate,
 )
-from warroom.refs import ref_for
 from warroom.store import Store
-from warroom.timeline import ChainReport, entries_by_incident, verify_chain
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from warroom import timeline
 from warroom.clock import utc
 from warroom.escalation.firing import ENGINE_AUTHOR, how_long
+from warroom.incident import timeline
 from warroom.models import Delivery, EscalationFiring, Incident, StatusUpdate, TimelineEntry
 from warroom.notify import DeliveryFailed, Message, Sender
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store, record_change
 
 MAX_ATTEMPTS = 8

@@ -22,14 +22,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from warroom import timeline
 from warroom.clock import utc
 from warroom.escalation.engine import IncidentSnapshot, Step, late_by, plan, recorded
 from warroom.escalation.snapshot import snapshots_in
 from warroom.escalation.targets import Notification, Resolution, notifications, resolve
+from warroom.incident import timeline
 from warroom.models import Delivery, EscalationFiring, Incident, OncallOverride, TimelineEntry
 from warroom.policy import Policies
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store, record_change
 from warroom.timeparse import iso_z
 

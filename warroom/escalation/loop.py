@@ -29,7 +29,7 @@ from warroom.escalation.firing import Fired, fire_due
 from warroom.escalation.snapshot import load_snapshots
 from warroom.notify import AppriseSender, Sender
 from warroom.policy import Policies
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from warroom.escalation.engine import Plan, Step, late_by, plan
 from warroom.escalation.firing import covers_at
 from warroom.escalation.snapshot import snapshot_in
 from warroom.escalation.targets import levels, resolve
+from warroom.incident.refs import ref_for
 from warroom.models import Delivery, EscalationFiring, Incident, StatusUpdate
 from warroom.policy import Policies
-from warroom.refs import ref_for
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store
 from warroom.timeparse import iso_z
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from warroom.clock import utc
 from warroom.errors import NotFound
 from warroom.escalation.engine import IncidentSnapshot
+from warroom.incident.refs import ref_for
 from warroom.models import (
     EscalationFiring,
     Incident,
@@ -17,7 +18,6 @@ from warroom.models import (
     SeverityChange,
     StatusUpdate,
 )
-from warroom.refs import ref_for
 from warroom.store import Store
 
 # Incidents read per query: PostgreSQL's driver takes at most 32,767 parameters.

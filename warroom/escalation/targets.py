@@ -29,7 +29,7 @@ from itertools import pairwise
 from warroom.models import OncallOverride
 from warroom.oncall.segments import person_on_call
 from warroom.policy import Policies
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 
 LABELS = {
     "primary_oncall": "primary on-call",

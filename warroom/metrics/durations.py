@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from warroom.incident.queries import durations
 from warroom.models import Incident
 from warroom.policy.models import MetricTargets
-from warroom.queries import durations
 
-# figure -> (key of warroom.queries.durations, field of MetricTargets, words for people)
+# figure -> (key of warroom.incident.queries.durations, field of MetricTargets, words for people)
 FIGURES: dict[str, tuple[str, str, str]] = {
     "mttd": ("time_to_detect_min", "mttd_minutes", "time to detect"),
     "mtta": ("time_to_ack_min", "mtta_minutes", "time to acknowledge"),

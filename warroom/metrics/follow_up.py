@@ -2,7 +2,7 @@
 
 Action items: those of the window's incidents (whenever created). Completion rate =
 done / (all - won't do), as ``warroom actions`` and the monthly review count it
-(:func:`warroom.actions.action_stats`); "overdue" is open items past their due date
+(:func:`warroom.incident.actions.action_stats`); "overdue" is open items past their due date
 as of now (the clock's today in the display zone), not as of the window's end.
 
 Post-mortems: for each incident in the window whose severity requires one with a
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from warroom.actions import ActionStats, action_stats, local_today
+from warroom.incident.actions import ActionStats, action_stats, local_today
 from warroom.models import ActionItem, Incident, Postmortem
 from warroom.policy import Policies
 from warroom.postmortem.deadline import deadline_for

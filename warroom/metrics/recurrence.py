@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from warroom.incident.refs import ref_for
 from warroom.models import Incident
-from warroom.refs import ref_for
 from warroom.timeparse import iso_z
 
 LOOKBACK_DAYS = 90

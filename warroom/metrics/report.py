@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
+from warroom.incident.refs import ref_for
 from warroom.metrics.durations import FigureStats, all_figures, incident_figures
 from warroom.metrics.follow_up import (
     ActionFigures,
@@ -30,8 +31,7 @@ from warroom.models import ActionItem, Incident, Postmortem
 from warroom.oncall.pages import Page, load_pages
 from warroom.policy import Policies
 from warroom.policy.models import SEVERITIES
-from warroom.refs import ref_for
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store
 from warroom.timeparse import iso_z
 

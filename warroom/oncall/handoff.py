@@ -20,7 +20,7 @@ from warroom.models import Handoff
 from warroom.oncall.overrides import load_overrides
 from warroom.oncall.review import Pair, handoff_pair, handoff_under_review, review_rotation
 from warroom.policy import Policies
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store, record_change
 from warroom.text import MAX_ENTRY_CHARS, check_unicode
 

@@ -28,7 +28,7 @@ from warroom.oncall.pages import Page
 from warroom.oncall.schedule import PERIOD_DAYS, shifts_between
 from warroom.oncall.segments import Segment, segments
 from warroom.policy.models import OnCallPolicy
-from warroom.roster import Roster, RotationSpec
+from warroom.policy.roster import Roster, RotationSpec
 from warroom.timeparse import iso_z
 
 # Slack for daylight-saving weeks and for rotations of different zones meeting a few

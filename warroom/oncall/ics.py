@@ -18,7 +18,7 @@ from warroom import __version__
 from warroom.models import OncallOverride
 from warroom.oncall.schedule import handoff_instant, shift_index
 from warroom.oncall.segments import Segment, merged, segments
-from warroom.roster import Roster, RotationSpec
+from warroom.policy.roster import Roster, RotationSpec
 
 PRODID = f"-//warroom//on-call {__version__}//EN"
 

@@ -27,7 +27,7 @@ from warroom.oncall.rest import load_entries, rest_flags
 from warroom.oncall.schedule import Shift, shift, shift_at, shift_index
 from warroom.oncall.segments import segments
 from warroom.policy import Policies
-from warroom.roster import Roster, RotationSpec
+from warroom.policy.roster import Roster, RotationSpec
 from warroom.store import Store, record_change
 from warroom.text import check_line
 

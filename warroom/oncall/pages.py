@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from warroom.models import Delivery, EscalationFiring, Incident
 from warroom.oncall.rest import is_night, person_zone
 from warroom.policy.models import RestRule
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store
 
 # A firing's deliveries may be created a little after it fired (retries, slow methods).

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from warroom.models import TimelineEntry
 from warroom.policy.models import RestRule
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store
 from warroom.timeparse import iso_z
 

@@ -22,6 +22,7 @@ from sqlalchemy import or_, select
 from sqlmodel import col
 
 from warroom.errors import BadInput
+from warroom.incident.queries import action_json
 from warroom.models import ActionItem, Handoff, Incident, RoleAssignment, StatusUpdate
 from warroom.oncall.health import Violation, schedule_violations, team_size
 from warroom.oncall.overrides import load_overrides
@@ -30,8 +31,7 @@ from warroom.oncall.rest import RestFlag, load_entries, rest_flags
 from warroom.oncall.schedule import handoff_instant, shift_index
 from warroom.oncall.segments import on_call
 from warroom.policy import Policies
-from warroom.queries import action_json
-from warroom.roster import Roster, RotationSpec
+from warroom.policy.roster import Roster, RotationSpec
 from warroom.store import Store
 from warroom.timeparse import human_duration, iso_z
 

@@ -21,7 +21,7 @@ from warroom.errors import BadInput
 from warroom.files import write_atomic
 from warroom.oncall.health import too_small
 from warroom.policy.models import OnCallPolicy
-from warroom.roster import Roster, RotationSpec, require_roster, roster_path
+from warroom.policy.roster import Roster, RotationSpec, require_roster, roster_path
 
 
 def plan_rotation(

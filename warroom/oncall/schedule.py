@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from warroom.roster import RotationSpec
+from warroom.policy.roster import RotationSpec
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PERIOD_DAYS = {"daily": 1, "weekly": 7, "biweekly": 14}

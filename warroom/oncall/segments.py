@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from warroom.models import OncallOverride
 from warroom.oncall.schedule import PERIOD_DAYS, handoff_instant, shift_index, shifts_between
-from warroom.roster import Roster, RotationSpec
+from warroom.policy.roster import Roster, RotationSpec
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from warroom.oncall.pages import load_pages, per_person
 from warroom.oncall.rest import RestFlag, load_entries, rest_flags
 from warroom.oncall.segments import HandoffPoint, Segment, next_handoffs, on_call
 from warroom.policy import Policies
-from warroom.roster import Roster, RotationSpec
+from warroom.policy.roster import Roster, RotationSpec
 from warroom.store import Store
 from warroom.timeparse import iso_z
 

@@ -12,15 +12,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from warroom.actions import STATUS_LABELS as ACTION_STATUS_LABELS
-from warroom.actions import is_overdue, item_ref, local_today
+from warroom.incident.actions import STATUS_LABELS as ACTION_STATUS_LABELS
+from warroom.incident.actions import is_overdue, item_ref, local_today
+from warroom.incident.queries import IncidentView, action_json, load_view
 from warroom.models import EscalationFiring, Postmortem, RoleAssignment
 from warroom.policy import Policies
+from warroom.policy.roster import Roster, load_roster
 from warroom.postmortem.blameless import BlamelessWarning, check_sections
 from warroom.postmortem.deadline import Deadline, deadline_for
 from warroom.postmortem.sections import SECTIONS, STATUS_LABELS, filled
-from warroom.queries import IncidentView, action_json, load_view
-from warroom.roster import Roster, load_roster
 from warroom.store import Store
 from warroom.timeparse import iso_z, minutes_between
 

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, time, tzinfo
 
 from sqlalchemy import select
 
-from warroom.actions import (
+from warroom.errors import BadInput
+from warroom.incident.actions import (
     STATUS_LABELS,
     action_stats,
     days_overdue,
@@ -19,12 +20,11 @@ from warroom.actions import (
     local_today,
     sort_key,
 )
-from warroom.errors import BadInput
+from warroom.incident.refs import ref_for
 from warroom.models import ActionItem, Incident
 from warroom.policy import Policies
 from warroom.postmortem.markdown import cell, inline
 from warroom.postmortem.overview import pending_postmortems
-from warroom.refs import ref_for
 from warroom.store import Store
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")

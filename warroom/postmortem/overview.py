@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from warroom.incident.refs import ref_for
 from warroom.models import Incident, Postmortem
 from warroom.policy import Policies
 from warroom.postmortem.deadline import Deadline, deadline_for
 from warroom.postmortem.sections import STATUS_LABELS
-from warroom.refs import ref_for
 from warroom.store import Store
 from warroom.text import printable
 

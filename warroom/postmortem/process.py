@@ -9,9 +9,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from warroom import timeline
-from warroom.commands import Commands
 from warroom.errors import BadInput, NotFound
+from warroom.incident import timeline
+from warroom.incident.commands import Commands
+from warroom.incident.refs import parse_ref, ref_for
 from warroom.models import ActionItem, Incident, Postmortem
 from warroom.postmortem.sections import (
     SECTIONS,
@@ -21,7 +22,6 @@ from warroom.postmortem.sections import (
     status_id,
     title,
 )
-from warroom.refs import parse_ref, ref_for
 from warroom.store import record_change
 from warroom.text import MAX_ENTRY_CHARS, MAX_NAME_CHARS, check_line, check_unicode
 

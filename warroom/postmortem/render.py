@@ -16,7 +16,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from warroom.errors import BadInput
-from warroom.milestones import MILESTONES
+from warroom.incident.milestones import MILESTONES
 from warroom.policy import Policies
 from warroom.postmortem.agenda import meeting_agenda
 from warroom.postmortem.document import PostmortemDoc

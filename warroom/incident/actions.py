@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from warroom import timeline
-from warroom.commands import Commands
 from warroom.errors import BadInput, NotFound
+from warroom.incident import timeline
+from warroom.incident.commands import Commands
+from warroom.incident.queries import action_json
+from warroom.incident.refs import parse_ref, ref_for
 from warroom.models import ActionItem, Incident
 from warroom.policy import Policies
-from warroom.queries import action_json
-from warroom.refs import parse_ref, ref_for
-from warroom.roster import load_roster
+from warroom.policy.roster import load_roster
 from warroom.store import Store, record_change
 from warroom.text import MAX_NAME_CHARS, check_line
 

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from warroom.board import describe_targets
+from warroom.incident.board import describe_targets
 from warroom.models import OncallOverride
 from warroom.policy import Policies
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.text import slug
 
 

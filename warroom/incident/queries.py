@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom.errors import NotFound
+from warroom.incident.refs import parse_ref, ref_for
 from warroom.models import (
     ActionItem,
     ChecklistItem,
@@ -20,7 +21,6 @@ from warroom.models import (
     StatusUpdate,
     TimelineEntry,
 )
-from warroom.refs import parse_ref, ref_for
 from warroom.store import Store
 from warroom.timeparse import iso_z, minutes_between
 

@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from warroom.commands import ROLE_NAMES, same_person
 from warroom.errors import NotFound
 from warroom.escalation import IncidentSnapshot
 from warroom.escalation.snapshot import snapshot_in
+from warroom.incident.commands import ROLE_NAMES, same_person
+from warroom.incident.refs import ref_for
 from warroom.models import ActionItem, ChecklistItem, Incident, RoleAssignment, TimelineEntry
 from warroom.policy import Policies
-from warroom.refs import ref_for
 from warroom.store import Store
 
 

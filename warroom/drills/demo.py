@@ -28,19 +28,19 @@ from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 
-from warroom.actions import add_action, complete_action
 from warroom.clock import ManualClock
-from warroom.commands import Commands
 from warroom.errors import BadInput, PolicyError
 from warroom.escalation import EscalationLoop, plan
 from warroom.escalation import delivery as deliveries
 from warroom.escalation.snapshot import load_snapshots
+from warroom.incident.actions import add_action, complete_action
+from warroom.incident.commands import Commands
+from warroom.incident.refs import parse_ref
 from warroom.models import ActionItem, ChecklistItem, Incident, TimelineEntry
 from warroom.notify import DrillSender
 from warroom.oncall.segments import person_on_call
 from warroom.policy import Policies, load_policies
-from warroom.refs import parse_ref
-from warroom.roster import ROSTER_FILE, Roster, load_roster
+from warroom.policy.roster import ROSTER_FILE, Roster, load_roster
 from warroom.store import Store
 
 ENGINE_NAME = "warroom demo"

@@ -15,11 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from warroom import timeline
 from warroom.clock import utc
 from warroom.comms.destinations import Destination
 from warroom.errors import BadInput, NotFound, NotPermitted
-from warroom.milestones import check_order
+from warroom.incident import timeline
+from warroom.incident.milestones import check_order
+from warroom.incident.refs import parse_ref, ref_for
+from warroom.incident.timeline import KINDS
 from warroom.models import (
     ChecklistItem,
     Delivery,
@@ -29,7 +31,6 @@ from warroom.models import (
     StatusUpdate,
 )
 from warroom.policy import Policies
-from warroom.refs import parse_ref, ref_for
 from warroom.store import Store, record_change
 from warroom.text import (
     MAX_NAME_CHARS,
@@ -38,7 +39,6 @@ from warroom.text import (
     check_line,
     slug,
 )
-from warroom.timeline import KINDS
 
 T = TypeVar("T")
 ROLES = ("ic", "comms", "tech", "scribe")

@@ -23,11 +23,11 @@ from typing import Any
 from sqlalchemy import select
 
 from warroom.errors import BadInput, NotFound
+from warroom.incident.refs import parse_ref, ref_for
+from warroom.incident.timeline import ChainReport, verify_chain
 from warroom.models import Incident, TimelineEntry
-from warroom.refs import parse_ref, ref_for
 from warroom.store import Store
 from warroom.text import printable, safe_json
-from warroom.timeline import ChainReport, verify_chain
 from warroom.timeparse import iso_z
 
 FORMATS = ("jsonl", "csv")

@@ -16,16 +16,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from warroom.clock import Clock
-from warroom.commands import Commands
 from warroom.errors import BadInput, PolicyError
 from warroom.escalation import EscalationLoop
 from warroom.escalation.delivery import next_due as next_delivery
+from warroom.incident.commands import Commands
+from warroom.incident.queries import timeline_rows
 from warroom.models import Incident
 from warroom.notify import Sender
 from warroom.policy import Policies
 from warroom.policy.loader import bundled_dir
-from warroom.queries import timeline_rows
-from warroom.roster import Roster
+from warroom.policy.roster import Roster
 from warroom.store import Store
 
 ACTIONS = ("log", "ack", "severity", "assign", "mitigate", "resolve", "status")

@@ -14,17 +14,17 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from warroom.actions import is_overdue, list_actions
 from warroom.escalation import IncidentSnapshot, Step, plan
 from warroom.escalation.snapshot import load_snapshots
 from warroom.escalation.targets import LABELS, resolve_target
+from warroom.incident.actions import is_overdue, list_actions
+from warroom.incident.queries import list_incidents
 from warroom.models import Incident, OncallOverride
 from warroom.oncall.overrides import load_overrides
 from warroom.oncall.segments import Segment, who_at
 from warroom.policy import Policies
+from warroom.policy.roster import Roster
 from warroom.postmortem.overview import PendingPostmortem, pending_postmortems
-from warroom.queries import list_incidents
-from warroom.roster import Roster
 from warroom.store import Store
 
 

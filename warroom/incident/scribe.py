@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from warroom.commands import ROLES, role_id, severity_number
 from warroom.errors import BadInput
+from warroom.incident.commands import ROLES, role_id, severity_number
 from warroom.text import MAX_NAME_CHARS, check_entry_text, check_line, printable
 from warroom.timeparse import parse_time
 

@@ -1,0 +1,1 @@
+"""Scenarios replayed through the command layer: the demo and the drills."""
