@@ -33,8 +33,8 @@ from warroom.comms.updates import post_update, split_console_argument, summary
 from warroom.errors import BadInput, WarroomError
 from warroom.escalation import plan
 from warroom.incident.actions import add_action, item_ref
-from warroom.incident.commands import ROLE_NAMES
 from warroom.incident.queries import timeline_rows
+from warroom.incident.roles import ROLE_NAMES
 from warroom.incident.scribe import Command, Note
 from warroom.incident.war_room import (
     WarRoomState,

@@ -21,6 +21,7 @@ from warroom.errors import BadInput, NotFound, NotPermitted
 from warroom.incident import timeline
 from warroom.incident.milestones import check_order
 from warroom.incident.refs import parse_ref, ref_for
+from warroom.incident.roles import ROLE_NAMES, ROLES, role_id, same_person
 from warroom.incident.timeline import KINDS
 from warroom.models import (
     ChecklistItem,
@@ -41,26 +42,12 @@ from warroom.text import (
 )
 
 T = TypeVar("T")
-ROLES = ("ic", "comms", "tech", "scribe")
 # What a person may type as an entry; the other kinds are written by their own verb
 # (declare, ack, resolve ...) or the engine (page, delivery), and the post-mortem and
 # the escalation engine trust them to mean what they say.
 TYPED_KINDS = ("note", "decision", "status", "correction")
 _IC_VERBS = {"severity": "change the severity of it", "assign": "assign roles on it"}
 _FUTURE = timedelta(minutes=2)  # clock skew between the scribe's and the IC's machines
-ROLE_NAMES = {"ic": "IC", "comms": "COMMS", "tech": "ENG", "scribe": "SCRIBE"}
-ROLE_ALIASES = {
-    "ic": "ic",
-    "commander": "ic",
-    "incident_commander": "ic",
-    "comms": "comms",
-    "communications": "comms",
-    "tech": "tech",
-    "eng": "tech",
-    "technical": "tech",
-    "tl": "tech",
-    "scribe": "scribe",
-}
 
 
 def _id(inc: Incident) -> int:
@@ -68,22 +55,11 @@ def _id(inc: Incident) -> int:
     return inc.id
 
 
-def role_id(text: str) -> str:
-    r = ROLE_ALIASES.get(text.strip().lower())
-    if r is None:
-        raise BadInput(f"unknown role {text!r}; expected one of ic, comms, tech, scribe.")
-    return r
-
-
 def severity_number(value: int | str) -> int:
     text = str(value).strip().upper().removeprefix("SEV")
     if text.isdigit() and 1 <= int(text) <= 4:
         return int(text)
     raise BadInput(f"bad severity {value!r}; expected 1, 2, 3 or 4 (SEV1 is the worst).")
-
-
-def same_person(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and a.strip().casefold() == b.strip().casefold()
 
 
 @dataclass

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from warroom.errors import BadInput
-from warroom.incident.commands import ROLES, role_id, severity_number
+from warroom.incident.commands import severity_number
+from warroom.incident.roles import ROLES, role_id
 from warroom.text import MAX_NAME_CHARS, check_entry_text, check_line, printable
 from warroom.timeparse import parse_time
 

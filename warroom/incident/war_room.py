@@ -17,8 +17,8 @@ from sqlalchemy import select
 from warroom.errors import NotFound
 from warroom.escalation import IncidentSnapshot
 from warroom.escalation.snapshot import snapshot_in
-from warroom.incident.commands import ROLE_NAMES, same_person
 from warroom.incident.refs import ref_for
+from warroom.incident.roles import ROLE_NAMES, same_person
 from warroom.models import ActionItem, ChecklistItem, Incident, RoleAssignment, TimelineEntry
 from warroom.policy import Policies
 from warroom.store import Store
