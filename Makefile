@@ -30,8 +30,11 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# One pytest worker a core (pytest-xdist), each test file on one worker; WORKERS=0 runs
+# in this process (for pdb).
+WORKERS ?= auto
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench/run.py

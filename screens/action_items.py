@@ -8,35 +8,28 @@ post-mortem of the item's incident.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from screens.messages import DataChanged, in_view
+from screens.base import ConsoleScreen
+from screens.messages import Changes
 from warroom.errors import WarroomError
 from warroom.incident.actions import (
     STATUS_LABELS,
-    complete_action,
     days_overdue,
     is_overdue,
     item_ref,
     list_actions,
     local_today,
-    update_action,
 )
 from warroom.incident.refs import ref_for
 from warroom.models import ActionItem
 from warroom.postmortem.overview import PendingPostmortem, pending_postmortems
 from warroom.text import printable
-
-if TYPE_CHECKING:
-    from screens.app import WarroomApp
 
 COLUMNS = (
     ("id", "ID"),
@@ -50,7 +43,7 @@ COLUMNS = (
 )
 
 
-class ActionItemsScreen(Screen[None]):
+class ActionItemsScreen(ConsoleScreen):
     CSS_PATH = "action_items.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", id="action_items.back"),
@@ -68,11 +61,6 @@ class ActionItemsScreen(Screen[None]):
         self.mine = False
         self.items: list[ActionItem] = []
         self.pending: list[PendingPostmortem] = []
-        self._stale = False
-
-    @property
-    def wapp(self) -> WarroomApp:
-        return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Action items: loading"), id="ai-summary")
@@ -86,35 +74,20 @@ class ActionItemsScreen(Screen[None]):
         table.focus()
         self.reload()
 
-    def on_data_changed(self, event: DataChanged) -> None:
-        if self.incident_id is not None and not event.touches(self.incident_id):
-            return
-        if in_view(self):
-            self.reload()
-        else:  # under a post-mortem: catch up on return, not on every change
-            self._stale = True
+    def concerns(self, changes: Changes) -> bool:
+        return self.incident_id is None or changes.touches(self.incident_id)
 
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.reload()
-
-    @work(exclusive=True, group="action-items-load", exit_on_error=False)
-    async def reload(self) -> None:
+    async def load(self) -> None:
         app = self.wapp
-        try:
-            today = local_today(app.clock.now(), app.tz)
-            items = await list_actions(
-                app.store,
-                today=today,
-                owner=app.actor if self.mine else None,
-                include_closed=self.show_all,
-                incident=ref_for(self.incident_id) if self.incident_id else None,
-            )
-            pending = await pending_postmortems(app.store, app.policies)
-        except WarroomError as err:
-            self.notify(err.message, title="Cannot load", severity="error", markup=False)
-            return
+        today = local_today(app.clock.now(), app.tz)
+        items = await list_actions(
+            app.store,
+            today=today,
+            owner=app.actor if self.mine else None,
+            include_closed=self.show_all,
+            incident=ref_for(self.incident_id) if self.incident_id else None,
+        )
+        pending = await pending_postmortems(app.store, app.policies)
         self.items, self.pending = items, pending
         self._show()
 
@@ -194,9 +167,7 @@ class ActionItemsScreen(Screen[None]):
         item = self.selected()
         if item is None or item.incident_id is None:
             return
-        from screens.postmortem import PostmortemScreen
-
-        self.app.push_screen(PostmortemScreen(item.incident_id))
+        self.wapp.open_postmortem(item.incident_id)
 
     # Not exclusive: a second key press must not cancel the first write half-way.
     @work(group="action-items-change", exit_on_error=False)
@@ -204,11 +175,11 @@ class ActionItemsScreen(Screen[None]):
         app = self.wapp
         try:
             if status == "done":
-                item = await complete_action(app.commands, item_id)
+                item = await app.commands.complete_action(item_id)
             else:
-                item = await update_action(app.commands, item_id, status=status)
+                item = await app.commands.update_action(item_id, status=status)
         except WarroomError as err:
-            self.notify(err.message, title="Not changed", severity="error", markup=False)
+            self.report(err, "Not changed")
             return
         self.notify(f"{item_ref(item.id)} is {STATUS_LABELS[item.status]}.")
         self.reload()

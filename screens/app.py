@@ -4,32 +4,40 @@ Contract other screens rely on:
 - ``app.store`` (warroom.store.Store, opened before the first screen is shown),
   ``app.policies``, ``app.clock``, ``app.actor``, ``app.tz``, ``app.commands``
   (warroom.incident.commands.Commands acting as ``app.actor``), ``app.roster`` (or None).
-- The App polls the change feed about four times a second and sends
-  ``screens.messages.DataChanged`` to every screen on the stack.
+- The App polls the change feed about four times a second and publishes what moved
+  on ``app.data_changed`` (a ``Signal[screens.messages.Changes]``); screens subscribe
+  when they mount (``screens.base.ConsoleScreen``).
+- ``app.drafts`` keeps unsaved text of closed war rooms and post-mortems.
 - With ``escalations=True`` the App runs the escalation engine
   (``warroom.escalation.EscalationLoop``) about once a second, like ``warroom watch``:
   every open console fires due steps, each exactly once across processes.
-- ``app.open_incident(incident_id)`` opens the war room of an incident;
-  ``app.action_declare()`` opens the declare modal (``d`` anywhere).
+- Every move between screens is an App method (``screens.navigation``):
+  ``open_incident``, ``open_postmortem``, ``open_action_items``, ``action_declare``...
+- Keys: binding ids are ``screen.action``; the user's keymap file
+  (``screens.keymap``) is applied at startup; the command palette is
+  ``get_system_commands`` (``screens.palette``) plus the incidents.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 from datetime import UTC, tzinfo
+from pathlib import Path
+from typing import Any
 
 from textual import work
-from textual.app import App
+from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.command import CommandPalette
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
+from textual.signal import Signal
 
-from screens.declare import Declared, DeclareScreen
-from screens.help import HelpScreen
-from screens.home import HomeScreen
-from screens.messages import DataChanged
-from screens.palette import WarroomCommands
+from screens.drafts import Drafts
+from screens.keymap import load_keymap
+from screens.messages import Changes
+from screens.navigation import Navigation, home_screen
+from screens.palette import IncidentCommands, SystemCommands, system_commands
 from warroom.changefeed import ChangeReader
 from warroom.clock import Clock
 from warroom.errors import WarroomError
@@ -45,27 +53,27 @@ ESCALATION_SECONDS = 1.0
 CLOSE_WAIT_SECONDS = 2.0
 FULL_RELOAD_AFTER = 500  # more changes than this at once: tell screens "everything changed"
 LATE_COMMIT_POLLS = 120  # ids committed out of order (PostgreSQL) are looked for ~30 s
-# App actions that push a screen: switched off while a dialog (modal) is open.
-SCREEN_ACTIONS = frozenset({"declare", "help", "handoff", "action_items", "metrics"})
 
 
-class WarroomApp(App[None]):
+class WarroomApp(Navigation):
     TITLE = "warroom"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {WarroomCommands}
-    MODES = {"home": HomeScreen}
+    COMMANDS = {SystemCommands, IncidentCommands}
+    MODES = {"home": home_screen}
     DEFAULT_MODE = "home"
     BINDINGS = [
-        Binding("d", "declare", "Declare", id="declare", tooltip="Declare a new incident"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
-        Binding("h", "handoff", "Handoff", id="handoff", tooltip="The on-call handoff review"),
-        Binding("a", "action_items", "Action items", id="action_items", tooltip="Overdue first"),
+        Binding("d", "declare", "Declare", id="app.declare", tooltip="Declare a new incident"),
+        Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("h", "handoff", "Handoff", id="app.handoff", tooltip="The on-call handoff review"),
         Binding(
-            "m", "metrics", "Metrics", id="metrics", tooltip="The last 30 days against targets"
+            "a", "action_items", "Action items", id="app.action_items", tooltip="Overdue first"
         ),
-        Binding("escape", "leave", "Back", id="back", show=False),
-        Binding("ctrl+t", "toggle_theme", "Light/dark", id="theme", show=False),
-        Binding("ctrl+q", "quit", "Quit warroom", id="quit-anywhere", show=False, priority=True),
+        Binding(
+            "m", "metrics", "Metrics", id="app.metrics", tooltip="The last 30 days against targets"
+        ),
+        Binding("escape", "leave", "Back", id="app.back", show=False),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.theme", show=False),
+        Binding("ctrl+q", "quit", "Quit warroom", id="app.quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -79,6 +87,7 @@ class WarroomApp(App[None]):
         roster: Roster | None = None,
         escalations: bool = False,
         sender: Sender | None = None,
+        keymap: Path | None = None,
     ) -> None:
         super().__init__()
         self.db_url = db_url
@@ -102,6 +111,11 @@ class WarroomApp(App[None]):
         self._escalating = False
         self._escalation_error: str | None = None
         self._quit_armed: list[str] | None = None  # unsaved text a first quit warned about
+        self.data_changed: Signal[Changes] = Signal(self, "data-changed")
+        self.drafts = Drafts()
+        self.keymap_file = keymap  # None: $WARROOM_KEYMAP or the config folder's
+        self.user_keymap: dict[str, str] = {}  # binding id -> keys, as applied
+        self._clashes: set[frozenset[str]] = set()
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -112,13 +126,14 @@ class WarroomApp(App[None]):
             self.startup_error = err  # the CLI prints it after the app returns
             self.exit(return_code=err.exit_code)
             return
-        self.commands = Commands(self.store, self.policies, self.actor, self.tz)
+        self.commands = Commands(self.store, self.policies, self.actor, self.tz, self.roster)
         self._feed = ChangeReader(
             self.store, hole_polls=LATE_COMMIT_POLLS, max_batch=FULL_RELOAD_AFTER
         )
         await self._feed.poll()  # the screens load everything when they mount
 
     def on_mount(self) -> None:
+        self._apply_keymap()
         self.set_interval(POLL_SECONDS, self._poll_tick, name="change-feed")
         if self._run_escalations and self.startup_error is None:
             self.escalation = EscalationLoop(
@@ -171,14 +186,13 @@ class WarroomApp(App[None]):
             self._polling = False
 
     async def check_changes(self) -> bool:
-        """Read the change feed once; tell every screen on the stack what moved."""
+        """Read the change feed once; tell the screens (``data_changed``) what moved."""
         async with self._feed_lock:  # two readers at once would announce one change twice
             assert self._feed is not None
             batch = await self._feed.poll()
             if not batch:
                 return False
-        for screen in self.screen_stack:
-            screen.post_message(DataChanged(batch.incident_ids, self._feed.mark or 0))
+        self.data_changed.publish(Changes(batch.incident_ids, self._feed.mark or 0))
         return True
 
     # --- the escalation engine --------------------------------------------------------
@@ -208,93 +222,43 @@ class WarroomApp(App[None]):
         if report.fired:  # show the pages now; otherwise the poll sees what moved
             await self.check_changes()
 
-    # --- actions ---------------------------------------------------------------------
+    # --- keys and the palette ---------------------------------------------------------
 
-    def _working_screen(self) -> Screen[object]:
-        """The screen the user works on: the top one, not counting the command palette."""
-        stack = [s for s in self.screen_stack if not isinstance(s, CommandPalette)]
-        return stack[-1] if stack else self.screen
+    def _apply_keymap(self) -> None:
+        loaded = load_keymap(self.keymap_file)
+        self.user_keymap = loaded.keymap
+        if loaded.keymap:
+            self.set_keymap(loaded.keymap)
+        for problem in loaded.problems:
+            self.notify(problem, title="Keymap", severity="warning", markup=False, timeout=15)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        screen = self._working_screen()
-        if action in SCREEN_ACTIONS and isinstance(screen, ModalScreen):
-            return False  # no screen opens on top of a dialog
-        return not (action == "leave" and screen is self.screen_stack[0])
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: Any) -> None:
+        """Two bindings on one key (from the keymap): said once, the first one wins."""
+        ids = frozenset(b.id or b.action for b in clashed_bindings)
+        if ids not in self._clashes:
+            self._clashes.add(ids)
+            self.notify(
+                f"Keymap: one key for {', '.join(sorted(ids))}; change one of them.",
+                title="Keymap",
+                severity="warning",
+                markup=False,
+            )
 
-    def action_declare(self) -> None:
-        if isinstance(self.screen, ModalScreen):
-            return
-        self.push_screen(DeclareScreen(), self._declared)
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette: the screen's keys, its commands without a key, Textual's own."""
+        return system_commands(self, screen, super().get_system_commands(screen))
 
-    def _declared(self, result: Declared | None) -> None:
-        if result is None:
-            return
-        self.notify(
-            f"Declared {result.ref} SEV{result.severity}: {result.title}",
-            title="Incident declared",
-            markup=False,
-        )
-        if result.war_room:
-            self.open_incident(result.incident_id)
-
-    def open_incident(self, incident_id: int) -> None:
-        """Push the war-room screen of one incident (not a second one on top of itself:
-        its scribe input would hide the first one's unsaved line)."""
-        from screens.war_room import WarRoomScreen
-
-        screen = self._working_screen()
-        if isinstance(screen, WarRoomScreen) and screen.incident_id == incident_id:
-            return
-        self.push_screen(WarRoomScreen(incident_id))
-
-    def action_handoff(self) -> None:
-        """Open the on-call handoff review (screens/handoff.py)."""
-        from screens.handoff import HandoffScreen
-
-        if not isinstance(self.screen, ModalScreen | HandoffScreen):
-            self.push_screen(HandoffScreen())
-
-    def action_action_items(self) -> None:
-        """All incidents' action items, overdue first; Enter opens a post-mortem."""
-        from screens.action_items import ActionItemsScreen
-
-        if not isinstance(self.screen, ModalScreen | ActionItemsScreen):
-            self.push_screen(ActionItemsScreen())
-
-    def action_metrics(self) -> None:
-        """Response-time metrics of the last 30 days against the policy's targets."""
-        from screens.metrics import MetricsScreen
-
-        if not isinstance(self.screen, ModalScreen | MetricsScreen):
-            self.push_screen(MetricsScreen())
-
-    def open_postmortem(self, incident_id: int) -> None:
-        """Push the post-mortem screen of one incident (screens/postmortem.py)."""
-        from screens.postmortem import PostmortemScreen
-
-        self.push_screen(PostmortemScreen(incident_id))
-
-    def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
-
-    def action_leave(self) -> None:
-        """Escape: leave the current modal or screen, never the home screen."""
-        if len(self.screen_stack) > 1:
-            self.screen.dismiss(None)
+    # --- quitting --------------------------------------------------------------------
 
     def unsaved_work(self) -> list[str]:
         """Text typed and not saved anywhere in the console (quitting would lose it)."""
-        from screens import postmortem, war_room
-
         found: list[str] = []
         for screen in self.screen_stack:
             check = getattr(screen, "unsaved_work", None)
             what = check() if check is not None else None
             if what:
                 found.append(what)
-        found += [d for d in war_room.kept_drafts(self) if d not in found]
-        found += [d for d in postmortem.kept_drafts(self) if d not in found]
+        found += [d for d in self.drafts.described() if d not in found]
         return found
 
     async def action_quit(self) -> None:
@@ -325,6 +289,7 @@ def make_app(
     roster: Roster | None = None,
     escalations: bool = False,
     sender: Sender | None = None,
+    keymap: Path | None = None,
 ) -> WarroomApp:
     """The console. Tests leave ``escalations`` off unless they test paging; the
     ``warroom`` command turns it on (``sender`` None: real apprise delivery)."""
@@ -337,4 +302,5 @@ def make_app(
         roster=roster,
         escalations=escalations,
         sender=sender,
+        keymap=keymap,
     )

@@ -29,7 +29,7 @@ class AssignRoleScreen(ModalScreen[str | None]):
     }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="assign.cancel"),
+        Binding("escape", "cancel", "Cancel", id="assign_role.cancel"),
     ]
 
     def __init__(self, role_name: str, current: str | None, people: Iterable[str]) -> None:

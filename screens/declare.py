@@ -8,26 +8,27 @@ is missing); ctrl+s declares; Escape backs out. The command layer does the work
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.base import ConsoleModal
 from warroom.errors import WarroomError
-from warroom.incident.declaration import LevelBrief, channel_preview, level_briefs
+from warroom.incident.declaration import (
+    LevelBrief,
+    channel_preview,
+    level_briefs,
+    opens_war_room,
+)
 from warroom.oncall.overrides import load_overrides
 from warroom.text import printable
 from widgets.safe_text import SafeInput
 from widgets.severity_text import severity_text
-
-if TYPE_CHECKING:
-    from screens.app import WarroomApp
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,14 @@ def brief_text(brief: LevelBrief | None) -> Text:
     return text
 
 
-class DeclareScreen(ModalScreen[Declared | None]):
+class DeclareScreen(ConsoleModal[Declared | None]):
     """Declare an incident."""
 
     CSS_PATH = "declare.tcss"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
-        Binding("ctrl+s", "declare", "Declare", id="declare-submit", priority=True),
-        Binding("escape", "cancel", "Cancel", id="declare-cancel"),
+        Binding("ctrl+s", "declare", "Declare", id="declare.submit", priority=True),
+        Binding("escape", "cancel", "Cancel", id="declare.cancel"),
     ]
 
     def __init__(self) -> None:
@@ -77,14 +78,10 @@ class DeclareScreen(ModalScreen[Declared | None]):
         self._briefs: list[LevelBrief] = []
         self._busy = False
 
-    @property
-    def console(self) -> WarroomApp:
-        return cast("WarroomApp", self.app)
-
     # --- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        app = self.console
+        app = self.wapp
         self._briefs = level_briefs(app.policies, app.roster, app.clock.now())
         with Vertical(id="dialog") as dialog:
             dialog.border_title = "Declare an incident"
@@ -138,17 +135,17 @@ class DeclareScreen(ModalScreen[Declared | None]):
         self.query_one("#error").display = False
         self._refresh_war_room()
         self.query_one("#title", Input).focus()
-        if self.console.roster is not None:
+        if self.wapp.roster is not None:
             self.load_overrides()
 
     @work(exclusive=True, group="declare-overrides", exit_on_error=False)
     async def load_overrides(self) -> None:
         """Who is paged depends on on-call overrides stored in the database."""
         try:
-            overrides = await load_overrides(self.console.store)
+            overrides = await load_overrides(self.wapp.store)
         except WarroomError:
             return  # the names from the rotation alone are still right most of the time
-        app = self.console
+        app = self.wapp
         self._briefs = level_briefs(app.policies, app.roster, app.clock.now(), overrides)
         self._refresh_war_room()
 
@@ -167,14 +164,13 @@ class DeclareScreen(ModalScreen[Declared | None]):
         brief = self._brief()
         if brief is None:
             return False
-        if brief.war_room == "automatic":
-            return True
-        return brief.war_room == "offered" and self.query_one("#open-war-room", Checkbox).value
+        asked = brief.war_room == "offered" and self.query_one("#open-war-room", Checkbox).value
+        return opens_war_room(brief, asked)
 
     def _refresh_war_room(self) -> None:
         brief = self._brief()
         title = self.query_one("#title", Input).value
-        channel = channel_preview(self.console.policies, title, self.console.clock.now())
+        channel = channel_preview(self.wapp.policies, title, self.wapp.clock.now())
         self.query_one("#brief", Static).update(brief_text(brief))
         note = self.query_one("#war-room-note", Static)
         box = self.query_one("#open-war-room", Checkbox)
@@ -258,7 +254,7 @@ class DeclareScreen(ModalScreen[Declared | None]):
         self, title: str, severity: int, ic: str | None, war_room: bool, bridge: str | None
     ) -> None:
         try:
-            inc = await self.console.commands.declare(
+            inc = await self.wapp.commands.declare(
                 title, severity, ic=ic, war_room=war_room, bridge=bridge if war_room else None
             )
         except WarroomError as err:

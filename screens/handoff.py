@@ -12,7 +12,6 @@ the screen reloads when the change feed moves.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import work
@@ -20,10 +19,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TextArea
 
-from screens.messages import DataChanged, in_view
+from screens.base import ConsoleScreen
 from warroom.errors import WarroomError
 from warroom.oncall.handoff import HandoffCommands
 from warroom.oncall.review import HandoffReview, load_review
@@ -31,9 +29,6 @@ from warroom.policy.roster import roster_path
 from warroom.text import printable
 from widgets.safe_text import SafeTextArea
 from widgets.severity_text import severity_text
-
-if TYPE_CHECKING:
-    from screens.app import WarroomApp
 
 FMT = "%a %d %b %H:%M"
 RELOAD_SECONDS = 30.0  # the acknowledgment deadline passes even when nothing changes
@@ -43,22 +38,18 @@ def _t(text: object, style: str = "") -> Text:
     return Text(printable(str(text)), style=style)
 
 
-class HandoffScreen(Screen[None]):
+class HandoffScreen(ConsoleScreen):
     """The Monday 10:00 handoff: read the review, write notes, acknowledge."""
 
     CSS_PATH = "handoff.tcss"
+    LOAD_FAILED = ("", "Could not load the handoff: ")
     BINDINGS = [
-        Binding("a", "acknowledge", "Acknowledge", id="handoff-acknowledge"),
-        Binding("e", "edit_notes", "Edit notes", id="handoff-edit-notes"),
-        Binding("ctrl+s", "save_notes", "Save notes", id="handoff-save-notes", priority=True),
-        Binding("r", "reload", "Refresh", id="handoff-refresh"),
-        Binding("escape", "leave", "Back", id="handoff-back"),
+        Binding("a", "acknowledge", "Acknowledge", id="handoff.acknowledge"),
+        Binding("e", "edit_notes", "Edit notes", id="handoff.edit_notes"),
+        Binding("ctrl+s", "save_notes", "Save notes", id="handoff.save_notes", priority=True),
+        Binding("r", "reload", "Refresh", id="handoff.refresh"),
+        Binding("escape", "leave", "Back", id="handoff.back"),
     ]
-
-    class ReviewLoaded(Message):
-        def __init__(self, review: HandoffReview) -> None:
-            super().__init__()
-            self.review = review
 
     class NotesSaved(Message):
         def __init__(self, text: str) -> None:
@@ -76,11 +67,6 @@ class HandoffScreen(Screen[None]):
         self.review: HandoffReview | None = None
         self._saved_notes = ""  # what the store holds, to tell unsaved edits apart
         self._leave_armed = False
-        self._stale = False
-
-    @property
-    def console(self) -> WarroomApp:
-        return cast("WarroomApp", self.app)
 
     # --- layout ------------------------------------------------------------------------
 
@@ -118,15 +104,14 @@ class HandoffScreen(Screen[None]):
         notes = self.query_one("#handoff-notes", TextArea)
         notes.border_title = "Notes on ongoing issues (outgoing)"
         self.query_one("#handoff-shift").border_title = "During the shift"
-        self.set_interval(RELOAD_SECONDS, self.load, name="handoff-reload")
+        self.set_interval(RELOAD_SECONDS, self.reload, name="handoff-reload")
         incidents.focus()
-        self.load()
+        self.reload()
 
     # --- reading -----------------------------------------------------------------------
 
-    @work(exclusive=True, group="handoff-load", exit_on_error=False)
     async def load(self) -> None:
-        app = self.console
+        app = self.wapp
         if app.roster is None:
             self.query_one("#handoff-head", Static).update(
                 _t(
@@ -135,29 +120,12 @@ class HandoffScreen(Screen[None]):
                 )
             )
             return
-        try:
-            review = await load_review(app.store, app.policies, app.roster, app.clock.now(), app.tz)
-        except WarroomError as err:
-            self.notify(
-                f"Could not load the handoff: {err.message}", severity="error", markup=False
-            )
-            return
-        self.post_message(self.ReviewLoaded(review))
+        review = await load_review(app.store, app.policies, app.roster, app.clock.now(), app.tz)
+        self._show(review)
 
-    def on_data_changed(self, _message: DataChanged) -> None:
-        if in_view(self):
-            self.load()
-        else:  # under a war room: catch up on return, not on every entry typed there
-            self._stale = True
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.load()
-
-    def on_handoff_screen_review_loaded(self, message: ReviewLoaded) -> None:
-        self.review = r = message.review
-        tz = self.console.tz
+    def _show(self, review: HandoffReview) -> None:
+        self.review = r = review
+        tz = self.wapp.tz
         self._draw_head(r)
         incidents = self.query_one("#handoff-incidents", DataTable)
         incidents.clear()
@@ -167,9 +135,8 @@ class HandoffScreen(Screen[None]):
             if nxt is None:
                 nxt_cell = Text("—", style="dim")
             else:
-                due = datetime.fromisoformat(nxt["due_at"].replace("Z", "+00:00"))
-                style = "bold reverse red" if nxt["overdue"] else "bold"
-                nxt_cell = _t(f"{due.astimezone(tz):%a %H:%M} {nxt['action']}", style)
+                style = "bold reverse red" if nxt.overdue else "bold"
+                nxt_cell = _t(f"{nxt.due_at.astimezone(tz):%a %H:%M} {nxt.action}", style)
             u = o.last_update
             incidents.add_row(
                 _t(inc.ref or "", "bold"),
@@ -204,7 +171,7 @@ class HandoffScreen(Screen[None]):
         self._draw_ack(r)
 
     def _draw_head(self, r: HandoffReview) -> None:
-        tz = self.console.tz
+        tz = self.wapp.tz
         head = Text()
         head.append(f"Handoff {r.at.astimezone(tz):{FMT}}", style="bold")
         head.append(f"  ({r.rotation.name}, {r.rotation.handoff_time} {r.rotation.zone})\n")
@@ -227,7 +194,7 @@ class HandoffScreen(Screen[None]):
         self.query_one("#handoff-head", Static).update(head)
 
     def _draw_shift(self, r: HandoffReview) -> None:
-        tz = self.console.tz
+        tz = self.wapp.tz
         text = Text()
         text.append(
             f"{r.shift_from.astimezone(tz):{FMT}} to {r.shift_until.astimezone(tz):{FMT}}\n"
@@ -250,7 +217,7 @@ class HandoffScreen(Screen[None]):
 
     def _draw_ack(self, r: HandoffReview) -> None:
         rec = r.record
-        tz = self.console.tz
+        tz = self.wapp.tz
         if rec is not None and rec.acknowledged_at is not None:
             text = Text("Acknowledged by ", style="bold green")
             text.append(printable(rec.acknowledged_by or "?"), style="bold")
@@ -266,7 +233,7 @@ class HandoffScreen(Screen[None]):
     # --- writing -----------------------------------------------------------------------
 
     def _handoffs(self) -> HandoffCommands | None:
-        app = self.console
+        app = self.wapp
         if app.roster is None:
             self.notify("There is no roster; nothing to hand over.", severity="warning")
             return None
@@ -283,14 +250,14 @@ class HandoffScreen(Screen[None]):
         try:
             await cmds.save_notes(text, at=self.review.as_of)
         except WarroomError as err:
-            self.notify(f"Notes not saved: {err.message}", severity="error", markup=False)
+            self.report(err, prefix="Notes not saved: ")
             return
         self.post_message(self.NotesSaved(text))
 
     def on_handoff_screen_notes_saved(self, message: NotesSaved) -> None:
         self._saved_notes = message.text
         self.notify("Handoff notes saved.", markup=False)
-        self.load()
+        self.reload()
 
     def action_acknowledge(self) -> None:
         notes = self.query_one("#handoff-notes", TextArea)
@@ -307,14 +274,14 @@ class HandoffScreen(Screen[None]):
         try:
             row = await cmds.acknowledge(at=self.review.as_of)
         except WarroomError as err:
-            self.notify(err.message, title="Not acknowledged", severity="error", markup=False)
+            self.report(err, "Not acknowledged")
             return
         assert row.acknowledged_at is not None
         self.post_message(self.HandoffAcknowledged(row.acknowledged_by or "", row.acknowledged_at))
 
     def on_handoff_screen_handoff_acknowledged(self, message: HandoffAcknowledged) -> None:
         self.notify(f"Handoff acknowledged by {message.by}.", markup=False)
-        self.load()
+        self.reload()
 
     # --- moving around -----------------------------------------------------------------
 
@@ -324,9 +291,6 @@ class HandoffScreen(Screen[None]):
 
     def action_edit_notes(self) -> None:
         self.query_one("#handoff-notes", TextArea).focus()
-
-    def action_reload(self) -> None:
-        self.load()
 
     def action_leave(self) -> None:
         """Escape: out of the editor first; then back, after a warning about unsaved notes."""

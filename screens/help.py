@@ -1,17 +1,19 @@
-"""The help screen (``?``): every key of the screen you came from, and the global ones."""
+"""The help screen (``?``): every key of the screen you came from, and the global ones,
+as they are when it opens (``screens.palette.collect_actions``: the keymap applied)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from screens.palette import collect_actions
+from screens.palette import ActionEntry
 
 GENERAL = (
     ("ctrl+p", "Command palette: every action and open incident by name"),
@@ -24,12 +26,12 @@ class HelpScreen(ModalScreen[None]):
 
     CSS_PATH = "help.tcss"
     BINDINGS = [
-        Binding("escape,question_mark,q", "close", "Close help", id="help-close"),
+        Binding("escape,question_mark,q", "close", "Close help", id="help.close"),
     ]
 
-    def __init__(self, target: Screen[Any]) -> None:
+    def __init__(self, entries: Sequence[ActionEntry]) -> None:
         super().__init__()
-        self.target = target
+        self.entries = list(entries)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog") as dialog:
@@ -44,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one("#help-keys", DataTable)
         table.add_column("Key", key="key", width=16)
         table.add_column("Action", key="action")
-        entries = collect_actions(self.app, self.target)
+        entries = self.entries
         here = [e for e in entries if not e.everywhere]
         everywhere = [e for e in entries if e.everywhere]
         self._section(table, "On this screen", [(e.key, e.description) for e in here])

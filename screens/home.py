@@ -9,19 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from screens.messages import DataChanged, in_view
-from warroom.errors import WarroomError
+from screens.base import ConsoleScreen
+from warroom.durations import countdown, human_duration
 from warroom.incident.actions import local_today
 from warroom.incident.board import (
     Board,
@@ -34,11 +31,7 @@ from warroom.incident.board import (
 from warroom.models import OncallOverride
 from warroom.policy.roster import Roster
 from warroom.text import printable
-from warroom.timeparse import countdown, human_duration
 from widgets.severity_text import severity_text
-
-if TYPE_CHECKING:
-    from screens.app import WarroomApp
 
 # Column ids and their widths; the title takes what is left.
 FIXED = {"ref": 6, "sev": 6, "phase": 9, "ic": 8, "declared": 8, "next": 9}
@@ -131,33 +124,22 @@ def followups_text(followups: FollowUps | None, now: datetime, limit: int = 3) -
     return line
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(ConsoleScreen):
     """Open incidents, most severe first."""
 
     CSS_PATH = "home.tcss"
+    LOAD_FAILED = ("", "Could not read incidents: ")
     BINDINGS = [
-        Binding("enter", "open_selected", "Open", id="open-incident", priority=True),
-        Binding("r", "reload", "Refresh", id="refresh", show=False),
-        Binding("q", "app.quit", "Quit", id="quit"),
+        Binding("enter", "open_selected", "Open", id="home.open", priority=True),
+        Binding("r", "reload", "Refresh", id="home.refresh", show=False),
+        Binding("q", "app.quit", "Quit", id="home.quit"),
     ]
-
-    class BoardLoaded(Message):
-        """A fresh board was read from the store."""
-
-        def __init__(self, board: Board) -> None:
-            super().__init__()
-            self.board = board
 
     def __init__(self) -> None:
         super().__init__()
         self.board: Board | None = None
         self._wide: bool | None = None
         self._title_width = 0
-        self._stale = False
-
-    @property
-    def console(self) -> WarroomApp:
-        return cast("WarroomApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -171,43 +153,19 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#incidents", DataTable).border_title = "Open incidents"
         self.query_one("#welcome").display = False
-        self.query_one("#oncall").display = self.console.roster is not None
+        self.query_one("#oncall").display = self.wapp.roster is not None
         self.query_one("#followups").display = False
         self.set_interval(1.0, self.tick, name="home-tick")
-        self.load()
+        self.reload()
 
     # --- data ------------------------------------------------------------------------
 
-    @work(exclusive=True, group="home-load", exit_on_error=False)
     async def load(self) -> None:
-        try:
-            board = await load_board(
-                self.console.store,
-                policies=self.console.policies,
-                today=local_today(self.console.clock.now(), self.console.tz),
-            )
-        except Exception as exc:  # shown, and the console keeps running
-            why = exc.message if isinstance(exc, WarroomError) else f"{type(exc).__name__}: {exc}"
-            self.notify(f"Could not read incidents: {why}", severity="error", markup=False)
-            return
-        self.post_message(self.BoardLoaded(board))
-
-    def on_data_changed(self, _message: DataChanged) -> None:
-        if in_view(self):
-            self.load()
-        else:  # under a war room: catch up when the user comes back, not on every entry
-            self._stale = True
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.load()
-
-    def action_reload(self) -> None:
-        self.load()
-
-    def on_home_screen_board_loaded(self, message: BoardLoaded) -> None:
-        self.board = message.board
+        self.board = await load_board(
+            self.wapp.store,
+            policies=self.wapp.policies,
+            today=local_today(self.wapp.clock.now(), self.wapp.tz),
+        )
         self.rebuild()
         self.refresh_bindings()  # "Open" only shows when there is something to open
 
@@ -241,7 +199,7 @@ class HomeScreen(Screen[None]):
         board = self.board
         if board is None:
             return
-        now = self.console.clock.now()
+        now = self.wapp.clock.now()
         self._draw_oncall(now)
         self._draw_followups(now)
         if not board.rows:
@@ -269,7 +227,7 @@ class HomeScreen(Screen[None]):
 
     def _cells(self, row: BoardRow, now: datetime) -> list[object]:
         inc = row.incident
-        phase = self.console.policies.warroom.workflow.get(inc.phase)
+        phase = self.wapp.policies.warroom.workflow.get(inc.phase)
         title = Text(printable(inc.title), no_wrap=True, overflow="ellipsis", end="")
         title.truncate(self._title_width, overflow="ellipsis")
         return [
@@ -283,7 +241,7 @@ class HomeScreen(Screen[None]):
         ]
 
     def _next_cell(self, row: BoardRow, now: datetime) -> Text:
-        step = next_escalation(self.console.policies, row, now)
+        step = next_escalation(self.wapp.policies, row, now)
         if step is None:
             return Text("—", style="dim")
         if step.overdue:
@@ -304,7 +262,7 @@ class HomeScreen(Screen[None]):
 
     def _draw_oncall(self, now: datetime) -> None:
         overrides = self.board.overrides if self.board else []
-        line = oncall_text(self.console.roster, now, self.console.tz, overrides)
+        line = oncall_text(self.wapp.roster, now, self.wapp.tz, overrides)
         oncall = self.query_one("#oncall", Static)
         oncall.display = line is not None
         if line is not None:
@@ -316,7 +274,7 @@ class HomeScreen(Screen[None]):
         table = self.query_one("#incidents", DataTable)
         if board is None or not board.rows or not table.columns:
             return
-        now = self.console.clock.now()
+        now = self.wapp.clock.now()
         for row in board.rows:
             key = str(row.incident.id)
             table.update_cell(key, "declared", Text(human_duration(now - row.incident.declared_at)))
@@ -335,11 +293,11 @@ class HomeScreen(Screen[None]):
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value is not None:
-            self.console.open_incident(int(event.row_key.value))
+            self.wapp.open_incident(int(event.row_key.value))
 
     def action_open_selected(self) -> None:
         incident_id = self._selected_id()
         if incident_id is None:
             self.notify("No open incident to open; press d to declare one.", markup=False)
             return
-        self.console.open_incident(incident_id)
+        self.wapp.open_incident(incident_id)

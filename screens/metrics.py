@@ -9,19 +9,13 @@ change feed moves (or later, when the screen is shown again); ``r`` refreshes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from screens.messages import DataChanged, in_view
-from warroom.errors import WarroomError
+from screens.base import ConsoleScreen
 from warroom.metrics import MetricsReport, load_metrics, window
 from warroom.metrics.readout import (
     HEADERS,
@@ -31,36 +25,23 @@ from warroom.metrics.readout import (
     severity_rows,
     spread_lines,
 )
-from warroom.text import printable
-
-if TYPE_CHECKING:
-    from screens.app import WarroomApp
 
 FMT = "%Y-%m-%d %H:%M %Z"
 
 
-class MetricsScreen(Screen[None]):
+class MetricsScreen(ConsoleScreen):
     """MTTD/MTTA/MTTM/MTTR per severity against the targets, and the other figures."""
 
     CSS_PATH = "metrics.tcss"
+    LOAD_FAILED = ("Cannot load metrics", "")
     BINDINGS = [
-        Binding("r", "reload", "Refresh", id="metrics-refresh"),
-        Binding("escape", "leave", "Back", id="metrics-back"),
+        Binding("r", "reload", "Refresh", id="metrics.refresh"),
+        Binding("escape", "leave", "Back", id="metrics.back"),
     ]
-
-    class MetricsLoaded(Message):
-        def __init__(self, report: MetricsReport) -> None:
-            super().__init__()
-            self.report = report
 
     def __init__(self) -> None:
         super().__init__()
-        self.report: MetricsReport | None = None
-        self._stale = False
-
-    @property
-    def wapp(self) -> WarroomApp:
-        return cast("WarroomApp", self.app)
+        self.metrics: MetricsReport | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Metrics: loading"), id="metrics-head")
@@ -75,40 +56,18 @@ class MetricsScreen(Screen[None]):
         for h in HEADERS:
             table.add_column(h, key=h.lower())
         table.focus()
-        self.action_reload()
-
-    def on_data_changed(self, _message: DataChanged) -> None:
-        if in_view(self):
-            self.action_reload()
-        else:
-            self._stale = True
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.action_reload()
-
-    def action_reload(self) -> None:
-        self._load()
+        self.reload()
 
     def action_leave(self) -> None:
         self.dismiss(None)
 
-    @work(exclusive=True, group="metrics-load", exit_on_error=False)
-    async def _load(self) -> None:
+    async def load(self) -> None:
         app = self.wapp
-        try:
-            span = window(app.clock.now())
-            report = await load_metrics(app.store, app.policies, span, tz=app.tz, roster=app.roster)
-        except Exception as err:  # the console keeps running; say what went wrong
-            why = err.message if isinstance(err, WarroomError) else f"{type(err).__name__}: {err}"
-            self.notify(printable(why), title="Cannot load metrics", severity="error", markup=False)
-            return
-        self.post_message(self.MetricsLoaded(report))
-
-    def on_metrics_screen_metrics_loaded(self, message: MetricsLoaded) -> None:
-        self.report = message.report
-        self._show(message.report)
+        span = window(app.clock.now())
+        self.metrics = await load_metrics(
+            app.store, app.policies, span, tz=app.tz, roster=app.roster
+        )
+        self._show(self.metrics)
 
     def _show(self, report: MetricsReport) -> None:
         tz = self.wapp.tz

@@ -10,52 +10,39 @@ Markdown file, F8 shows the meeting agenda instead of the document.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
 
-from screens.messages import DataChanged
+from screens.base import ConsoleScreen
+from screens.messages import Changes
 from warroom.errors import WarroomError
 from warroom.files import write_text_atomic
 from warroom.incident.refs import ref_for
-from warroom.postmortem import load_document, move_status, render_markdown, save_sections
+from warroom.postmortem import load_document, render_markdown
 from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
 from warroom.postmortem.blameless import check_text
 from warroom.postmortem.document import PostmortemDoc
 from warroom.postmortem.markdown import inline
-from warroom.postmortem.process import MOVES, merge_block
-from warroom.postmortem.sections import SECTIONS, STATUS_LABELS, prompt, title
+from warroom.postmortem.process import merge_block
+from warroom.postmortem.sections import (
+    MOVES,
+    SECTIONS,
+    STATUS_LABELS,
+    next_status,
+    prompt,
+    title,
+)
 from widgets.markdown_preview import MarkdownPreview
 from widgets.safe_text import SafeTextArea
 
-if TYPE_CHECKING:
-    from screens.app import WarroomApp
 
-NEXT = {"draft": "in_review", "in_review": "final"}
-PREVIOUS = {"in_review": "draft", "final": "in_review"}
-
-# Unsaved sections survive leaving the screen: app -> incident id -> section -> text.
-_DRAFTS: weakref.WeakKeyDictionary[App[Any], dict[int, dict[str, str]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def kept_drafts(app: App[Any]) -> list[str]:
-    """Unsaved sections kept after leaving post-mortems (lost if the console quits)."""
-    return [
-        f"unsaved post-mortem sections of INC-{i}" for i, d in _DRAFTS.get(app, {}).items() if d
-    ]
-
-
-class PostmortemScreen(Screen[None]):
+class PostmortemScreen(ConsoleScreen):
     CSS_PATH = "postmortem.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back", id="postmortem.back"),
@@ -75,14 +62,8 @@ class PostmortemScreen(Screen[None]):
         self.doc: PostmortemDoc | None = None
         self.show_agenda = False
         self.last_export: Path | None = None
-        self._preview_busy = False
-        self._preview_again = False
         self._shown: dict[str, str] = {}
         self._base: dict[str, str] = {}  # each section's stored text at the last load
-
-    @property
-    def wapp(self) -> WarroomApp:
-        return cast("WarroomApp", self.app)
 
     # --- layout ----------------------------------------------------------------------
 
@@ -126,19 +107,14 @@ class PostmortemScreen(Screen[None]):
 
     # --- loading ---------------------------------------------------------------------
 
-    @work(exclusive=True, group="postmortem-load", exit_on_error=False)
-    async def reload(self) -> None:
+    async def load(self) -> None:
         app = self.wapp
-        try:
-            doc = await load_document(app.store, app.policies, self.ref, app.roster)
-        except WarroomError as err:
-            self.notify(err.message, title="Cannot load", severity="error", markup=False)
-            return
+        doc = await load_document(app.store, app.policies, self.ref, app.roster)
         dirty = self.dirty()
         old = self.doc
         self.doc = doc
         # The first load brings back what was typed here before and not saved.
-        drafts = _DRAFTS.get(self.app, {}).pop(self.incident_id, {}) if old is None else {}
+        drafts = self.wapp.drafts.postmortem.pop(self.incident_id, {}) if old is None else {}
         clashed = []
         for name in SECTIONS:
             area = self.area(name)
@@ -170,9 +146,8 @@ class PostmortemScreen(Screen[None]):
             )
         self._show()
 
-    def on_data_changed(self, event: DataChanged) -> None:
-        if event.touches(self.incident_id):
-            self.reload()
+    def concerns(self, changes: Changes) -> bool:
+        return changes.touches(self.incident_id)
 
     # --- showing ---------------------------------------------------------------------
 
@@ -225,22 +200,10 @@ class PostmortemScreen(Screen[None]):
 
     def refresh_preview(self) -> None:
         """Re-render the preview; typing while it renders coalesces into one more pass."""
-        if self._preview_busy:
-            self._preview_again = True
-            return
-        self._preview_busy = True
-        self._render_preview()
+        self.coalesced("preview", self._render_preview)
 
-    @work(group="postmortem-preview", exit_on_error=False)
     async def _render_preview(self) -> None:
-        try:
-            while True:
-                self._preview_again = False
-                await self.query_one(MarkdownPreview).show(self.preview_text())
-                if not self._preview_again:
-                    return
-        finally:
-            self._preview_busy = False
+        await self.query_one(MarkdownPreview).show(self.preview_text())
 
     @on(TextArea.Changed, ".pm-section")
     def _edited(self, event: TextArea.Changed) -> None:
@@ -252,9 +215,9 @@ class PostmortemScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         status = self.doc.status if self.doc else None
         if action == "next_status":
-            return status in NEXT
+            return status is not None and next_status(status, +1) is not None
         if action == "previous_status":
-            return status in PREVIOUS
+            return status is not None and next_status(status, -1) is not None
         if action == "save":
             return status is not None and status != "final"
         return True
@@ -266,7 +229,7 @@ class PostmortemScreen(Screen[None]):
     def action_back(self) -> None:
         dirty = self.dirty()
         if dirty:
-            _DRAFTS.setdefault(self.app, {})[self.incident_id] = dirty
+            self.wapp.drafts.postmortem[self.incident_id] = dirty
             self.notify(
                 f"Your {len(dirty)} unsaved section(s) of {self.ref} are kept; "
                 "they are back when you reopen its post-mortem.",
@@ -278,12 +241,14 @@ class PostmortemScreen(Screen[None]):
         self._save_and(None)
 
     def action_next_status(self) -> None:
-        if self.doc and self.doc.status in NEXT:
-            self._save_and(NEXT[self.doc.status])
+        target = next_status(self.doc.status, +1) if self.doc else None
+        if target is not None:
+            self._save_and(target)
 
     def action_previous_status(self) -> None:
-        if self.doc and self.doc.status in PREVIOUS:
-            self._save_and(PREVIOUS[self.doc.status])
+        target = next_status(self.doc.status, -1) if self.doc else None
+        if target is not None:
+            self._save_and(target)
 
     def action_toggle_agenda(self) -> None:
         self.show_agenda = not self.show_agenda
@@ -293,9 +258,7 @@ class PostmortemScreen(Screen[None]):
         self.refresh_preview()
 
     def action_action_items(self) -> None:
-        from screens.action_items import ActionItemsScreen
-
-        self.app.push_screen(ActionItemsScreen(incident_id=self.incident_id))
+        self.wapp.open_action_items(self.incident_id)
 
     def action_export(self) -> None:
         self._export()
@@ -306,19 +269,19 @@ class PostmortemScreen(Screen[None]):
         try:
             changes = self.dirty()
             if changes:
-                await save_sections(app.commands, self.ref, changes, base=dict(self._base))
+                await app.commands.save_sections(self.ref, changes, base=dict(self._base))
             if status is not None:
                 assert self.doc is not None
                 if status not in MOVES.get(self.doc.status, ()):
                     return
-                pm = await move_status(app.commands, self.ref, status)
+                pm = await app.commands.move_postmortem_status(self.ref, status)
                 self.notify(f"{self.ref} post-mortem is now {STATUS_LABELS[pm.status]}.")
             elif changes:
                 self.notify(f"Saved {len(changes)} section(s).", title=self.ref)
             else:
                 self.notify("Nothing to save.", title=self.ref)
         except WarroomError as err:
-            self.notify(err.message, title="Not saved", severity="error", markup=False)
+            self.report(err, "Not saved")
         self.reload()
 
     @work(exclusive=True, group="postmortem-export", exit_on_error=False)
@@ -327,7 +290,7 @@ class PostmortemScreen(Screen[None]):
         try:
             changes = self.dirty()
             if changes and self.doc is not None and self.doc.status != "final":
-                await save_sections(app.commands, self.ref, changes, base=dict(self._base))
+                await app.commands.save_sections(self.ref, changes, base=dict(self._base))
             doc = await load_document(app.store, app.policies, self.ref, app.roster)
             text = render_markdown(doc)
             folder = self.export_dir or Path.cwd()
@@ -336,7 +299,7 @@ class PostmortemScreen(Screen[None]):
                 write_text_atomic, path, text, "the post-mortem"
             )
         except WarroomError as err:
-            self.notify(err.message, title="Not exported", severity="error", markup=False)
+            self.report(err, "Not exported")
             return
         self.notify(f"Exported to {self.last_export}", title=self.ref, markup=False)
         self.reload()

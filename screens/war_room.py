@@ -4,84 +4,69 @@ escalation countdown and checklist.
 Reads run in workers (one at a time per kind, re-run once if more changes arrived
 meanwhile); every change goes through the command layer in a worker, and a line
 typed by the scribe leaves the input only after it is committed. The App's change
-feed (``DataChanged``) makes other consoles' entries appear here; the timeline only
+feed (``app.data_changed``) makes other consoles' entries appear here; the timeline only
 loads the rows after the last one it has.
 """
 
 from __future__ import annotations
 
-import asyncio
-import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from screens.assign_role import AssignRoleScreen
-from screens.messages import DataChanged
-from screens.status_update import StatusUpdateScreen
-from screens.war_room_commands import PaletteCommand, WarRoomCommands
+from screens.war_room_view import WarRoomView
 from warroom.comms.draft import draft_update
-from warroom.comms.updates import post_update, split_console_argument, summary
+from warroom.comms.updates import split_console_argument
 from warroom.errors import BadInput, WarroomError
-from warroom.escalation import plan
-from warroom.incident.actions import add_action, item_ref
-from warroom.incident.queries import timeline_rows
-from warroom.incident.roles import ROLE_NAMES
 from warroom.incident.scribe import Command, Note
+from warroom.incident.verbs import perform
 from warroom.incident.war_room import (
     WarRoomState,
-    load_war_room,
     phase_checklist,
-    staffing_warnings,
-    timeline_slice,
 )
 from warroom.text import printable
-from widgets.checklist import ActionLine, CheckItem, Checklist
+from widgets.checklist import Checklist
 from widgets.escalation_pane import EscalationPane
-from widgets.incident_header import HeaderFacts, IncidentHeader
-from widgets.role_board import Holder, RoleBoard
+from widgets.incident_header import IncidentHeader
+from widgets.role_board import RoleBoard
 from widgets.scribe_input import ScribeInput
 from widgets.timeline_view import TimelineView
 
-if TYPE_CHECKING:
-    from screens.app import WarroomApp
-
-TAIL_ROWS = 500  # painted first
-SLICE_ROWS = 2_500  # then older entries, this many at a time
 RESOLVE_CONFIRM_SECONDS = 10  # the second F4 must follow the first within this
 
-# Unsaved lines survive leaving the war room: app -> incident id -> draft.
-_DRAFTS: weakref.WeakKeyDictionary[App[Any], dict[int, str]] = weakref.WeakKeyDictionary()
 
-
-def kept_drafts(app: App[Any]) -> list[str]:
-    """Unsaved lines kept after leaving war rooms (lost if the console quits)."""
-    return [f"an unsaved line for INC-{i}" for i, text in _DRAFTS.get(app, {}).items() if text]
-
-
-class WarRoomScreen(Screen[None]):
+class WarRoomScreen(WarRoomView):
     CSS_PATH = "war_room.tcss"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # classes for war_room.tcss
-    COMMANDS = {WarRoomCommands}
     BINDINGS = [
-        Binding("escape", "back", "Back", id="war_room.back"),
-        Binding("f2", "ack", "Ack", id="war_room.ack"),
-        Binding("f3", "mitigated", "Mitigated", id="war_room.mitigated"),
-        Binding("f4", "resolve", "Resolve", id="war_room.resolve"),
+        Binding("escape", "back", "Back", id="war_room.back", tooltip="Leave the war room"),
+        Binding("f2", "ack", "Ack", id="war_room.ack", tooltip="Acknowledge the incident (/ack)"),
+        Binding(
+            "f3",
+            "mitigated",
+            "Mitigated",
+            id="war_room.mitigated",
+            tooltip="Customer impact stopped (/mitigated)",
+        ),
+        Binding(
+            "f4",
+            "resolve",
+            "Resolve",
+            id="war_room.resolve",
+            tooltip="Resolve the incident: press twice to confirm (/resolved)",
+        ),
         Binding("ctrl+g", "toggle_utc", "UTC/local", id="war_room.utc"),
-        Binding("ctrl+r", "focus_roles", "Roles", id="war_room.roles"),
+        Binding("ctrl+r", "focus_roles", "Roles", id="war_room.roles", tooltip="The role board"),
         Binding("ctrl+l", "focus_checklist", "Checklist", id="war_room.checklist"),
         Binding("ctrl+o", "focus_timeline", "Timeline", id="war_room.timeline"),
         Binding("ctrl+n", "newest", "Newest", id="war_room.newest", show=False),
-        Binding("i", "focus_scribe", "Type", id="war_room.type"),
+        Binding("i", "focus_scribe", "Type", id="war_room.type", tooltip="The scribe input"),
         Binding("pageup", "timeline_page(-1)", "Scroll up", id="war_room.page_up", show=False),
         Binding("pagedown", "timeline_page(1)", "Scroll down", id="war_room.page_down", show=False),
     ]
@@ -90,19 +75,9 @@ class WarRoomScreen(Screen[None]):
         super().__init__()
         self.incident_id = incident_id
         self.state: WarRoomState | None = None
-        self._loading: dict[str, bool] = {}
-        self._again: set[str] = set()
         self._armed: str | None = None  # "resolve" after a first F4
         self._armed_at: datetime | None = None
         self._leave_when_settled = False  # Escape pressed while a line was being saved
-
-    @property
-    def wapp(self) -> WarroomApp:
-        return cast("WarroomApp", self.app)
-
-    @property
-    def ref(self) -> str:
-        return self.state.ref if self.state else f"INC-{self.incident_id}"
 
     # --- layout ----------------------------------------------------------------------
 
@@ -136,7 +111,7 @@ class WarRoomScreen(Screen[None]):
         self.query_one("#escalation").border_title = "Escalation"
         self.query_one("#checklist").border_title = "Checklist"
         self._title_timeline()
-        draft = _DRAFTS.get(self.app, {}).pop(self.incident_id, "")
+        draft = self.wapp.drafts.scribe.pop(self.incident_id, "")
         scribe = self.query_one(ScribeInput)
         if draft:
             scribe.value = draft
@@ -144,126 +119,6 @@ class WarRoomScreen(Screen[None]):
         scribe.entry.focus()
         self.reload()
         self.set_interval(1.0, self.tick, name="war-room-clock")
-
-    # --- loading ---------------------------------------------------------------------
-
-    def reload(self) -> None:
-        """Load what may have changed: new timeline rows and the incident's state."""
-        self._load("timeline", self._load_timeline)
-        self._load("state", self._load_state)
-
-    def _load(self, kind: str, loader: Callable[[], Awaitable[None]]) -> None:
-        if self._loading.get(kind):
-            self._again.add(kind)  # one more pass when the running one ends
-            return
-        self._loading[kind] = True
-        self._run_load(kind, loader)
-
-    @work(group="war-room-load", exit_on_error=False)
-    async def _run_load(self, kind: str, loader: Callable[[], Awaitable[None]]) -> None:
-        try:
-            while True:
-                self._again.discard(kind)
-                try:
-                    await loader()
-                except WarroomError as err:
-                    self.notify(err.message, title="Cannot load", severity="error", markup=False)
-                    return
-                if kind not in self._again:
-                    return
-        finally:
-            self._loading[kind] = False
-
-    async def _load_timeline(self) -> None:
-        """The newest entries first (painted at once), then what came after the last one."""
-        timeline = self.query_one(TimelineView)
-        store = self.wapp.store
-        if not timeline.loaded:
-            timeline.set_rows(await timeline_slice(store, self.incident_id, limit=TAIL_ROWS))
-            if timeline.older_missing:
-                timeline.after_first_paint = self._load_older
-        timeline.append_rows(await timeline_rows(store, self.incident_id, timeline.last_seq))
-
-    @work(group="war-room-older", exclusive=True, exit_on_error=False)
-    async def _load_older(self) -> None:
-        """Older entries of a long timeline, in slices, behind the first paint."""
-        timeline = self.query_one(TimelineView)
-        while timeline.older_missing:
-            timeline.border_subtitle = f"loading {timeline.older_missing:,} older entries…"
-            rows = await timeline_slice(
-                self.wapp.store, self.incident_id, before_seq=timeline.first_seq, limit=SLICE_ROWS
-            )
-            if not timeline.prepend_rows(rows):
-                break
-            await asyncio.sleep(0.01)  # let keys and paints through between slices
-        timeline.border_subtitle = ""
-
-    async def _load_state(self) -> None:
-        self.state = await load_war_room(self.wapp.store, self.incident_id)
-        self._show_state()
-
-    def on_data_changed(self, event: DataChanged) -> None:
-        if event.touches(self.incident_id):
-            self.reload()
-
-    # --- showing ---------------------------------------------------------------------
-
-    def _show_state(self) -> None:
-        state, app = self.state, self.wapp
-        if state is None:
-            return
-        inc = state.incident
-        now = app.clock.now()
-        policies = app.policies
-        phase = policies.warroom.workflow.get(inc.phase)
-        self.query_one(IncidentHeader).show(
-            HeaderFacts(
-                ref=state.ref,
-                title=inc.title,
-                severity=inc.severity,
-                severity_name=policies.level(inc.severity).name,
-                status=inc.status,
-                phase_name=phase.name if phase else inc.phase,
-                channel=inc.channel,
-                declared_at=inc.declared_at,
-                resolved_at=inc.resolved_at,
-                actor=app.actor,
-                drill=inc.drill,
-            ),
-            now,
-        )
-        holders = {r: Holder(a.person, a.at) for r, a in state.roles.items()}
-        warnings = staffing_warnings(
-            policies, inc.severity, {r: h.person for r, h in holders.items()}
-        )
-        shorts: dict[str, str] = {r: role.short for r, role in policies.warroom.roles.items()}
-        self.query_one(RoleBoard).show(holders, warnings, short_names=shorts, tz=app.tz)
-        items = [
-            CheckItem(c.id or 0, c.text, c.done, c.done_by, c.done_at)
-            for c in phase_checklist(state)
-        ]
-        actions = [ActionLine(item_ref(a.id), a.title, a.owner, a.status) for a in state.actions]
-        checklist = self.query_one(Checklist)
-        checklist.show(items, actions, tz=app.tz)
-        done = sum(1 for i in items if i.done)
-        checklist.border_title = (
-            f"Checklist: {phase.name if phase else inc.phase} {done}/{len(items)}"
-        )
-        self.tick()
-
-    def tick(self) -> None:
-        """Once a second: the elapsed time and the countdowns (no I/O)."""
-        app = self.wapp
-        now = app.clock.now()
-        self.query_one(IncidentHeader).tick(now)
-        if self.state is not None:
-            p = plan(app.policies, self.state.snapshot, now)
-            self.query_one(EscalationPane).show(p, now, app.tz)
-
-    def _title_timeline(self) -> None:
-        timeline = self.query_one(TimelineView)
-        zone = "UTC" if timeline.utc else str(getattr(self.wapp.tz, "key", self.wapp.tz))
-        timeline.border_title = f"Timeline · times in {zone} (* backdated)"
 
     # --- recording -------------------------------------------------------------------
 
@@ -305,7 +160,7 @@ class WarRoomScreen(Screen[None]):
                 self._record(line, Command("status", f"{audience} {stage} {text}", at=parsed.at))
 
         self._leave_when_settled = False  # the preview answers the Escape pressed meanwhile
-        self.app.push_screen(StatusUpdateScreen(draft), chosen)
+        self.wapp.edit_status_update(draft, chosen)
 
     @work(group="war-room-write", exit_on_error=False)
     async def _record(self, line: str | None, parsed: Note | Command) -> None:
@@ -333,53 +188,13 @@ class WarRoomScreen(Screen[None]):
         self.reload()
 
     async def _perform(self, parsed: Note | Command) -> str:
-        """Run one command through the command layer; return what to tell the user."""
-        c, ref = self.wapp.commands, self.ref
-        shown = self.wapp.clock.now().astimezone(self.wapp.tz)
-        if isinstance(parsed, Note):
-            entry = await c.log(ref, parsed.text, role=parsed.role, kind=parsed.kind, at=parsed.at)
-            when = entry.at.astimezone(self.wapp.tz)
-            return f"Saved #{entry.seq} at {when:%H:%M:%S}" + (" (backdated)" if parsed.at else "")
-        name, arg, at = parsed.name, parsed.argument, parsed.at
-        if name == "ack":
-            await c.ack(ref, at=at)
-            return f"{ref} acknowledged."
-        if name == "sev":
-            await c.set_severity(ref, arg, at=at)
-            return f"{ref} is now SEV{arg}."
-        if name == "assign":
-            role = parsed.role or "ic"
-            await c.assign(ref, role, arg, at=at)
-            return f"{ROLE_NAMES[role]}: {printable(arg)} (recorded {shown:%H:%M:%S})."
-        if name == "mitigated":
-            await c.mitigate(ref, at=at)
-            return f"{ref} marked mitigated."
-        if name == "resolved":
-            await c.resolve(ref, at=at)
-            return f"{ref} resolved."
-        if name == "status":
-            audience, stage, text = split_console_argument(self.wapp.policies, arg)
-            posted = await post_update(c, ref, audience=audience, stage=stage, text=text, at=at)
-            return printable(summary(posted))
-        if name == "phase":
-            await c.set_phase(ref, arg, at=at)
-            return f"Phase changed to {printable(arg)}."
-        if name == "action":
-            if at is not None:
-                raise BadInput("an action item cannot be backdated; type /action TEXT.")
-            item = await add_action(c, ref, arg)
-            return f"Action item {item_ref(item.id)} added."
-        raise BadInput(f"/{name} is not available in the war room.")
+        """Run one command through the verb registry; return what to tell the user."""
+        return (await perform(self.wapp.commands, self.ref, parsed)).message
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group.startswith("war-room"):
-            err = event.worker.error
-            self.notify(
-                f"{type(err).__name__}: {printable(str(err))}",
-                title="Something failed; the console keeps running",
-                severity="error",
-                markup=False,
-            )
+            assert event.worker.error is not None
+            self.report(event.worker.error, "Something failed; the console keeps running")
 
     # --- roles and checklist ---------------------------------------------------------
 
@@ -397,7 +212,7 @@ class WarRoomScreen(Screen[None]):
             if person:
                 self._record(None, Command("assign", person, role=role))
 
-        app.push_screen(AssignRoleScreen(name, current.person if current else None, people), chosen)
+        app.ask_role_holder(name, current.person if current else None, people, chosen)
 
     @on(Checklist.ToggleRequested)
     def _toggle(self, event: Checklist.ToggleRequested) -> None:
@@ -408,7 +223,7 @@ class WarRoomScreen(Screen[None]):
         try:
             item = await self.wapp.commands.toggle_checklist(self.ref, item_id)
         except WarroomError as err:
-            self.notify(err.message, title="Not done", severity="error", markup=False)
+            self.report(err, "Not done")
             return
         mark = "Done" if item.done else "Not done any more"
         self.query_one(ScribeInput).say(f"{mark}: {item.text}", saved=True)
@@ -438,7 +253,7 @@ class WarRoomScreen(Screen[None]):
             scribe.say("Saving your line; leaving the war room once it is saved…")
             return
         if scribe.value.strip():
-            _DRAFTS.setdefault(self.app, {})[self.incident_id] = scribe.value
+            self.wapp.drafts.scribe[self.incident_id] = scribe.value
             self.app.notify(
                 f"Your unsaved line for {self.ref} is kept; it is back when you return.",
                 markup=False,
@@ -459,8 +274,9 @@ class WarRoomScreen(Screen[None]):
         fresh = armed_at is not None and (now - armed_at).total_seconds() <= RESOLVE_CONFIRM_SECONDS
         if self._armed != "resolve" or not fresh:  # a second F4 much later asks again
             self._armed = "resolve"
+            key = self.key_for("war_room.resolve") or "Resolve"
             self.query_one(ScribeInput).say(
-                f"Press F4 again within {RESOLVE_CONFIRM_SECONDS} s to resolve {self.ref}.",
+                f"Press {key} again within {RESOLVE_CONFIRM_SECONDS} s to resolve {self.ref}.",
                 error=True,
             )
             return
@@ -494,31 +310,19 @@ class WarRoomScreen(Screen[None]):
     def action_focus_scribe(self) -> None:
         self.query_one(ScribeInput).entry.focus()
 
-    def palette_commands(self) -> list[PaletteCommand]:
-        """Every war-room action by name, for the command palette."""
-        cmds: list[PaletteCommand] = [
-            ("Back to the incident list", "Leave the war room (Escape)", self.action_back),
-            ("Acknowledge the incident", "F2 · /ack", self.action_ack),
-            ("Mark mitigated", "F3 · /mitigated: customer impact stopped", self.action_mitigated),
-            ("Resolve the incident", "F4 twice · /resolved", self._resolve_now),
-            ("Toggle UTC / local times", "ctrl+g", self.action_toggle_utc),
-            ("Jump to the newest entry", "ctrl+n / End", self.action_newest),
-            ("Focus the scribe input", "i", self.action_focus_scribe),
-            ("Focus the timeline", "ctrl+o", self.action_focus_timeline),
-            ("Focus the role board", "ctrl+r", self.action_focus_roles),
-            ("Focus the checklist", "ctrl+l", self.action_focus_checklist),
+    def palette_commands(self) -> list[SystemCommand]:
+        """The war-room commands that have no key, for the command palette."""
+        cmds = [
+            SystemCommand(f"Reassign {spec.name}", f"/assign {role} NAME", self._reassigner(role))
+            for role, spec in self.wapp.policies.warroom.roles.items()
         ]
-        for role, spec in self.wapp.policies.warroom.roles.items():
-            cmds.append((f"Reassign {spec.name}", f"/assign {role} NAME", self._reassigner(role)))
         if self.state is not None:
             for item in phase_checklist(self.state):
                 mark = "Undo" if item.done else "Check"
-                cmds.append((f"{mark}: {item.text}", "checklist", self._toggler(item.id or 0)))
+                cmds.append(
+                    SystemCommand(f"{mark}: {item.text}", "checklist", self._toggler(item.id or 0))
+                )
         return cmds
-
-    def _resolve_now(self) -> None:
-        self._armed, self._armed_at = "resolve", self.wapp.clock.now()
-        self.action_resolve()
 
     def _reassigner(self, role: str) -> Callable[[], object]:
         return lambda: self.ask_reassign(role)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
 
+from tests.data import T0, commands_on
 from warroom.cli import cli
+from warroom.clock import ManualClock
+from warroom.incident.commands import Commands
 
 
 @dataclass
@@ -30,3 +35,16 @@ class Warroom:
         r = self(*args, "--json", actor=actor)
         assert r.exit_code == 0, r.output
         return json.loads(r.stdout)
+
+
+def seeded(db: Path, seed: Callable[[Commands, ManualClock], Awaitable[object]]) -> Warroom:
+    """``warroom`` on ``db`` after ``seed(commands, clock)`` wrote to it as alice (the clock
+    at T0, the packaged policies)."""
+
+    async def go() -> None:
+        clock = ManualClock(T0)
+        async with commands_on(db, clock) as commands:
+            await seed(commands, clock)
+
+    asyncio.run(go())
+    return Warroom(db)

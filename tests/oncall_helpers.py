@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from warroom.models import OncallOverride
+from warroom.models import Delivery, EscalationFiring, OncallOverride
 from warroom.policy.roster import Roster, RotationSpec, load_roster
 from warroom.store import Store
 
@@ -71,3 +72,37 @@ def stored_overrides(db_path: Path) -> int:
             await store.close()
 
     return asyncio.run(count())
+
+
+async def record_pages(
+    store: Store,
+    incident_id: int,
+    step_key: str,
+    at: datetime,
+    people: Mapping[str, Sequence[str]],
+    *,
+    fired_by: str = "watch",
+) -> None:
+    """An escalation step fired at ``at`` and its pages as sent: one delivery a contact
+    method of each person, a minute apart (what ``warroom watch`` leaves behind)."""
+
+    async def work(s):  # type: ignore[no-untyped-def]
+        f = EscalationFiring(
+            incident_id=incident_id, step_key=step_key, due_at=at, fired_at=at, fired_by=fired_by
+        )
+        s.add(f)
+        await s.flush()
+        for person, methods in people.items():
+            for i, m in enumerate(methods):
+                s.add(
+                    Delivery(
+                        firing_id=f.id,
+                        incident_id=incident_id,
+                        person=person,
+                        method=m,
+                        status="sent",
+                        created_at=at + timedelta(minutes=i),
+                    )
+                )
+
+    await store.transaction(work)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.net_helpers import free_port
 
 
 def find_bin() -> Path | None:
@@ -25,12 +26,6 @@ def find_bin() -> Path | None:
         return Path(shutil.which("initdb") or "").parent
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(found[-1]).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -49,20 +44,27 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(sock, "postgres")
         os.chmod(root, 0o755)
         prefix = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
     run = lambda *a: subprocess.run([*prefix, *a], check=True, capture_output=True, text=True)  # noqa: E731
     run(str(bindir / "initdb"), "-D", str(data), "-U", "warroom", "--auth=trust", "-E", "UTF8")
-    run(
-        str(bindir / "pg_ctl"),
-        "-D",
-        str(data),
-        "-w",
-        "-l",
-        str(Path(root) / "log"),
-        "-o",
-        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
-        "start",
-    )
+    for attempt in range(5):  # a parallel worker may take the free port first: try another
+        port = free_port()
+        try:
+            run(
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-w",
+                "-l",
+                str(Path(root) / "log"),
+                "-o",
+                f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            )
+            break
+        except subprocess.CalledProcessError:
+            if attempt == 4:
+                shutil.rmtree(root, ignore_errors=True)
+                raise
     try:
         yield f"postgresql+asyncpg://warroom@127.0.0.1:{port}/postgres"
     finally:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tests.data import MARKDOWN_NASTY
 from warroom.clock import ManualClock
 from warroom.incident.commands import Commands
 from warroom.models import Incident
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)
-NASTY = "rolled back | deploy `4411` <script>alert(1)</script>\nsecond line | more"
+NASTY = MARKDOWN_NASTY
 
 
 def at(hour: int, minute: int) -> datetime:

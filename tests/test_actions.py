@@ -12,12 +12,9 @@ from warroom.clock import ManualClock
 from warroom.errors import BadInput, NotFound
 from warroom.incident.actions import (
     action_stats,
-    add_action,
-    complete_action,
     is_overdue,
     list_actions,
     parse_due,
-    update_action,
 )
 from warroom.incident.commands import Commands
 from warroom.incident.queries import load_view
@@ -39,8 +36,8 @@ async def action_entries(store: Store, ref: str) -> list[str]:
 
 
 async def test_life_cycle(commands: Commands, clock: ManualClock, store: Store, ref: str) -> None:
-    item = await add_action(
-        commands, ref, "Add a canary stage", kind="Detection", owner="bob", priority="1", due="+7d"
+    item = await commands.add_action(
+        ref, "Add a canary stage", kind="Detection", owner="bob", priority="1", due="+7d"
     )
     assert (item.kind, item.owner, item.priority, item.due) == (
         "detection",
@@ -51,18 +48,18 @@ async def test_life_cycle(commands: Commands, clock: ManualClock, store: Store, 
     assert item.status == "open" and item.created_at == clock.now() and item.completed_at is None
     assert item.created_by == "alice"
     clock.advance(days=1)
-    item = await update_action(commands, "AI-1", status="in progress", owner="carol")
+    item = await commands.update_action("AI-1", status="in progress", owner="carol")
     assert item.status == "in_progress" and item.owner == "carol"
-    item = await update_action(commands, 1, due="2026-03-20", title="Add a canary stage to deploy")
+    item = await commands.update_action(1, due="2026-03-20", title="Add a canary stage to deploy")
     assert item.due == date(2026, 3, 20)
     clock.advance(days=2)
-    item = await complete_action(commands, "#1")
+    item = await commands.complete_action("#1")
     assert item.status == "done" and item.completed_at == clock.now()
     with pytest.raises(BadInput, match="already done"):
-        await complete_action(commands, 1)
-    item = await update_action(commands, 1, status="open")  # reopened
+        await commands.complete_action(1)
+    item = await commands.update_action(1, status="open")  # reopened
     assert item.completed_at is None
-    item = await update_action(commands, 1, status="wont_do", reason="replaced by AI-2")
+    item = await commands.update_action(1, status="wont_do", reason="replaced by AI-2")
     assert item.status == "wont_do" and item.reason == "replaced by AI-2"
     assert item.completed_at == clock.now()
     entries = await action_entries(store, ref)
@@ -82,7 +79,7 @@ async def test_life_cycle(commands: Commands, clock: ManualClock, store: Store, 
 async def test_a_quick_capture_from_the_war_room_needs_only_a_title(
     commands: Commands, ref: str
 ) -> None:
-    item = await add_action(commands, ref, "Rate-limit the retry storm")
+    item = await commands.add_action(ref, "Rate-limit the retry storm")
     assert item.owner is None and item.due is None and item.priority == "P2"
     assert item.kind == "preventive"
 
@@ -91,10 +88,10 @@ async def test_overdue_listing_sorts_overdue_first(
     commands: Commands, clock: ManualClock, store: Store, ref: str
 ) -> None:
     other = (await commands.declare("Search slow", 2, ic="alice")).ref or ""
-    a = await add_action(commands, ref, "due in 10 days", owner="bob", due="+10d")
-    b = await add_action(commands, ref, "due tomorrow", owner="carol", due="tomorrow")
-    c = await add_action(commands, other, "due in 3 days", owner="bob", due="+3d", priority="P1")
-    d = await add_action(commands, other, "no due date yet")
+    a = await commands.add_action(ref, "due in 10 days", owner="bob", due="+10d")
+    b = await commands.add_action(ref, "due tomorrow", owner="carol", due="tomorrow")
+    c = await commands.add_action(other, "due in 3 days", owner="bob", due="+3d", priority="P1")
+    d = await commands.add_action(other, "no due date yet")
     clock.advance(days=5)
     today = TODAY + timedelta(days=5)
     items = await list_actions(store, today=today)
@@ -105,11 +102,11 @@ async def test_overdue_listing_sorts_overdue_first(
     mine = await list_actions(store, today=today, owner="BOB")
     assert [i.id for i in mine] == [c.id, a.id]
     assert [i.id for i in await list_actions(store, today=today, incident=other)] == [c.id, d.id]
-    await complete_action(commands, b.id or 0)
+    await commands.complete_action(b.id or 0)
     assert [i.id for i in await list_actions(store, today=today, overdue_only=True)] == [c.id]
     everything = await list_actions(store, today=today, include_closed=True)
     assert everything[-1].id == b.id  # done items last
-    due_today = await add_action(commands, ref, "due today", owner="bob", due="today")
+    due_today = await commands.add_action(ref, "due today", owner="bob", due="today")
     assert not is_overdue(due_today, today)
 
 
@@ -155,28 +152,28 @@ def test_completion_rate_inputs() -> None:
 
 async def test_bad_inputs_change_nothing(commands: Commands, store: Store, ref: str) -> None:
     with pytest.raises(BadInput, match=r"due date 2026-03-01 is in the past \(today is 2026-03-02"):
-        await add_action(commands, ref, "late already", owner="bob", due="2026-03-01")
+        await commands.add_action(ref, "late already", owner="bob", due="2026-03-01")
     with pytest.raises(BadInput, match="not a date"):
-        await add_action(commands, ref, "x", due="next week")
+        await commands.add_action(ref, "x", due="next week")
     with pytest.raises(BadInput, match="unknown action item kind 'cleanup'"):
-        await add_action(commands, ref, "x", kind="cleanup")
+        await commands.add_action(ref, "x", kind="cleanup")
     with pytest.raises(BadInput, match="unknown priority 'P4'"):
-        await add_action(commands, ref, "x", priority="P4")
+        await commands.add_action(ref, "x", priority="P4")
     with pytest.raises(BadInput, match="title is empty"):
-        await add_action(commands, ref, "   ")
+        await commands.add_action(ref, "   ")
     with pytest.raises(NotFound, match="no incident INC-99"):
-        await add_action(commands, "INC-99", "x")
-    item = await add_action(commands, ref, "real", owner="bob", due="+1d")
+        await commands.add_action("INC-99", "x")
+    item = await commands.add_action(ref, "real", owner="bob", due="+1d")
     with pytest.raises(BadInput, match="won't do needs a reason"):
-        await update_action(commands, item.id or 0, status="wont_do")
+        await commands.update_action(item.id or 0, status="wont_do")
     with pytest.raises(BadInput, match="nothing to change"):
-        await update_action(commands, item.id or 0)
+        await commands.update_action(item.id or 0)
     with pytest.raises(BadInput, match="in the past"):
-        await update_action(commands, item.id or 0, due="2026-02-01")
+        await commands.update_action(item.id or 0, due="2026-02-01")
     with pytest.raises(NotFound, match="no action item AI-42"):
-        await complete_action(commands, "AI-42")
+        await commands.complete_action("AI-42")
     with pytest.raises(BadInput, match="already open"):
-        await update_action(commands, item.id or 0, status="open")
+        await commands.update_action(item.id or 0, status="open")
     assert len(await action_entries(store, ref)) == 1
 
 
@@ -188,16 +185,16 @@ async def test_owner_must_be_on_the_roster_when_there_is_one(
     shutil.copy(data_dir / "roster.yaml", folder / "roster.yaml")
     commands = Commands(store, load_policies(folder), "alice", UTC)
     with pytest.raises(NotFound, match=r"unknown owner 'mallory': the roster names alice, bob"):
-        await add_action(commands, ref, "x", owner="mallory", due="+1d")
-    assert (await add_action(commands, ref, "x", owner="BOB", due="+1d")).owner == "bob"
-    assert (await add_action(commands, ref, "y", owner="@carol", due="+1d")).owner == "carol"
+        await commands.add_action(ref, "x", owner="mallory", due="+1d")
+    assert (await commands.add_action(ref, "x", owner="BOB", due="+1d")).owner == "bob"
+    assert (await commands.add_action(ref, "y", owner="@carol", due="+1d")).owner == "carol"
 
 
 async def test_without_a_roster_any_owner_is_accepted(
     commands: Commands, policies: Policies, ref: str
 ) -> None:
     assert not (Path(policies.directory) / "roster.yaml").exists()
-    assert (await add_action(commands, ref, "x", owner="Mallory M.", due="+1d")).owner == (
+    assert (await commands.add_action(ref, "x", owner="Mallory M.", due="+1d")).owner == (
         "Mallory M."
     )
 

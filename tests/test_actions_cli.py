@@ -2,44 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.cli_helpers import Warroom
+from tests.cli_helpers import Warroom, seeded
 from warroom.clock import ManualClock
-from warroom.incident.actions import add_action
 from warroom.incident.commands import Commands
-from warroom.policy import load_policies
-from warroom.store import Store
 
 FAR = "2099-01-31"
 
 
-def seed(db: Path) -> None:
+async def seed(c: Commands, _clock: ManualClock) -> None:
     """Two incidents declared in March 2026; one action item due (long ago) in March."""
-
-    async def go() -> None:
-        clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-        async with await Store.open(db, clock) as store:
-            c = Commands(store, load_policies(), "alice", UTC)
-            await c.declare("Checkout down", 1, ic="alice")
-            await c.declare("Search slow", 2, ic="alice")
-            await add_action(c, "INC-1", "Old | item `x`", owner="bob", due="2026-03-05")
-
-    asyncio.run(go())
+    await c.declare("Checkout down", 1, ic="alice")
+    await c.declare("Search slow", 2, ic="alice")
+    await c.add_action("INC-1", "Old | item `x`", owner="bob", due="2026-03-05")
 
 
 @pytest.fixture
 def wr(tmp_path: Path) -> Warroom:
-    w = Warroom(tmp_path / "w.db")
-    seed(w.db)
-    return w
+    return seeded(tmp_path / "w.db", seed)
 
 
 def test_add_list_update_done(wr: Warroom) -> None:

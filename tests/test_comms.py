@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.cli_helpers import Warroom
+from tests.data import TEMPLATE_TEXT, TEMPLATE_TITLE
 from warroom.clock import ManualClock
 from warroom.comms.destinations import Destination
-from warroom.comms.updates import post_update, split_console_argument
+from warroom.comms.updates import split_console_argument
 from warroom.errors import BadInput, PolicyError
 from warroom.escalation import EscalationLoop, delivery
 from warroom.incident.commands import Commands
@@ -24,8 +25,8 @@ from warroom.policy import Policies, load_policies
 from warroom.policy.loader import bundled_dir
 from warroom.store import Store
 
-HOSTILE_TITLE = "Checkout {{ 7*7 }} {% raw %} [bold]down[/] \\x1b"
-HOSTILE_TEXT = "We found it: [bold]{{ config }}[/]\n{% for x in y %}\n  second line\x1b[2J"
+HOSTILE_TITLE = TEMPLATE_TITLE
+HOSTILE_TEXT = TEMPLATE_TEXT
 DESTS = {"WARROOM_STATUS_CUSTOMERS": "json://status.example/hook mailto://u:secret@mail.example"}
 
 
@@ -65,7 +66,7 @@ async def test_template_renders_hostile_incident_text_as_plain_data(
 ) -> None:
     inc = await commands.declare(HOSTILE_TITLE, 1, ic="alice")
     clock.advance(minutes=12)
-    p = await post_update(commands, inc.ref or "", audience="internal", stage="identified")
+    p = await commands.post_update(inc.ref or "", audience="internal", stage="identified")
     text = p.update.text
     assert text.splitlines()[0] == f"{inc.ref} (SEV1, Critical): {HOSTILE_TITLE}"
     assert "49" not in text  # the title is data, never evaluated
@@ -77,14 +78,14 @@ async def test_template_renders_hostile_incident_text_as_plain_data(
 
 async def test_given_text_is_stored_exactly_and_never_rendered(commands: Commands) -> None:
     inc = await commands.declare("Checkout down", 2)
-    p = await post_update(commands, inc.ref or "", audience="customers", text=HOSTILE_TEXT)
+    p = await commands.post_update(inc.ref or "", audience="customers", text=HOSTILE_TEXT)
     assert p.update.text == HOSTILE_TEXT and not p.from_template
     assert p.update.stage is None  # no stage guessed for text written by hand
 
 
 async def test_customers_template_does_not_leak_internal_names(commands: Commands) -> None:
     inc = await commands.declare("payments-db-7 OOM after deploy 4812", 1, ic="alice")
-    p = await post_update(commands, inc.ref or "", audience="customers", stage="investigating")
+    p = await commands.post_update(inc.ref or "", audience="customers", stage="investigating")
     assert "payments-db" not in p.update.text and "alice" not in p.update.text
     assert p.update.text.startswith("We are investigating")
 
@@ -95,11 +96,11 @@ async def test_customers_template_does_not_leak_internal_names(commands: Command
 async def test_unknown_audience_or_stage_lists_the_valid_ones(commands: Commands) -> None:
     inc = await commands.declare("Checkout down", 2)
     with pytest.raises(BadInput, match="internal, customers, executives"):
-        await post_update(commands, inc.ref or "", audience="press", text="hi")
+        await commands.post_update(inc.ref or "", audience="press", text="hi")
     with pytest.raises(BadInput, match="investigating, identified, monitoring, resolved"):
-        await post_update(commands, inc.ref or "", audience="customers", stage="fixed")
+        await commands.post_update(inc.ref or "", audience="customers", stage="fixed")
     with pytest.raises(BadInput, match="not resolved"):
-        await post_update(commands, inc.ref or "", audience="customers", stage="resolved")
+        await commands.post_update(inc.ref or "", audience="customers", stage="resolved")
     assert await count(commands.store, StatusUpdate) == 0
 
 
@@ -127,8 +128,7 @@ async def test_recorded_once_then_retried_until_delivered_even_after_resolution(
 ) -> None:
     inc = await commands.declare("Checkout down", 1)
     ref = inc.ref or ""
-    p = await post_update(
-        commands,
+    p = await commands.post_update(
         ref,
         audience="customers",
         stage="identified",
@@ -169,8 +169,8 @@ async def test_recorded_once_then_retried_until_delivered_even_after_resolution(
 
 async def test_a_drill_records_the_update_but_sends_nothing(commands: Commands) -> None:
     inc = await commands.declare("Game day", 1, drill=True)
-    p = await post_update(
-        commands, inc.ref or "", audience="customers", stage="investigating", environ=DESTS
+    p = await commands.post_update(
+        inc.ref or "", audience="customers", stage="investigating", environ=DESTS
     )
     assert p.queued == [] and len(p.held) == 2
     assert Destination("slack://TA/TB/TC", "t").label == "slack://…"  # tokens never shown
@@ -249,8 +249,8 @@ async def test_a_stale_attempt_never_reopens_a_delivery_another_sender_holds(
     commands: Commands, store: Store, clock: ManualClock
 ) -> None:
     inc = await commands.declare("Checkout down", 1)
-    await post_update(
-        commands, inc.ref or "", audience="customers", text="Looking", environ=ONE_DEST
+    await commands.post_update(
+        inc.ref or "", audience="customers", text="Looking", environ=ONE_DEST
     )
     slow = await delivery.claim_due(store, None)  # a sender that then hangs
     clock.advance(delivery.LEASE + timedelta(seconds=1))
@@ -270,8 +270,8 @@ async def test_a_success_stays_sent_when_a_stale_attempt_fails_later(
     commands: Commands, store: Store, clock: ManualClock
 ) -> None:
     inc = await commands.declare("Checkout down", 1)
-    await post_update(
-        commands, inc.ref or "", audience="customers", text="Looking", environ=ONE_DEST
+    await commands.post_update(
+        inc.ref or "", audience="customers", text="Looking", environ=ONE_DEST
     )
     slow = await delivery.claim_due(store, None)
     clock.advance(delivery.LEASE + timedelta(seconds=1))
@@ -287,14 +287,14 @@ async def test_a_newer_update_supersedes_an_older_one_still_waiting_for_the_same
 ) -> None:
     inc = await commands.declare("Checkout down", 1, ic="alice")
     ref = inc.ref or ""
-    await post_update(commands, ref, audience="customers", stage="investigating", environ=ONE_DEST)
+    await commands.post_update(ref, audience="customers", stage="investigating", environ=ONE_DEST)
     sender = FlakySender(failures=1)  # the status page is down for the first attempt
     loop = EscalationLoop(store, policies, None, clock, sender=sender)
     await loop.tick()
     await loop.drain()
     clock.advance(seconds=5)
     await commands.resolve(ref)
-    await post_update(commands, ref, audience="customers", stage="resolved", environ=ONE_DEST)
+    await commands.post_update(ref, audience="customers", stage="resolved", environ=ONE_DEST)
     for _ in range(3):
         clock.advance(seconds=20)
         await loop.tick()

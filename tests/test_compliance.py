@@ -14,10 +14,8 @@ from tests.cli_helpers import Warroom
 from warroom.clock import ManualClock
 from warroom.compliance import evaluate
 from warroom.errors import PolicyError
-from warroom.incident.actions import add_action
 from warroom.incident.commands import Commands
 from warroom.policy import Policies, load_policies
-from warroom.postmortem import move_status, save_sections
 from warroom.store import Store
 
 
@@ -54,10 +52,10 @@ async def build(commands: Commands, clock: ManualClock, db: Path) -> None:
     for t in ("09:20", "09:45", "10:10"):
         await c.record_status("INC-1", "Still on it", at=at(t))
     await c.resolve("INC-1", at=at("10:30"))
-    await add_action(c, "INC-1", "Add a canary", owner="bob", due="2026-03-20")
-    await save_sections(c, "INC-1", SECTIONS)
-    await move_status(c, "INC-1", "in_review")
-    await move_status(c, "INC-1", "final")
+    await c.add_action("INC-1", "Add a canary", owner="bob", due="2026-03-20")
+    await c.save_sections("INC-1", SECTIONS)
+    await c.move_postmortem_status("INC-1", "in_review")
+    await c.move_postmortem_status("INC-1", "final")
     # INC-2: SEV2 that never had an incident commander.
     await c.declare("Search slow", 2, at=at("09:00"))
     await c.resolve("INC-2", at=at("09:30"))
@@ -65,7 +63,7 @@ async def build(commands: Commands, clock: ManualClock, db: Path) -> None:
     await c.declare("Report job late", 3, at=at("09:00"))
     # INC-4: SEV3 with an action item nobody owns and nobody dated.
     await c.declare("Dashboard down", 3, at=at("09:00"))
-    await add_action(c, "INC-4", "Fix the dashboard")
+    await c.add_action("INC-4", "Fix the dashboard")
     # INC-5: SEV1 resolved fast, no post-mortem started: overdue on March 4 at 09:20.
     await c.declare("API errors", 1, ic="alice", at=at("09:00"))
     await c.resolve("INC-5", at=at("09:20"))

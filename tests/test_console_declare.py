@@ -3,7 +3,6 @@ Snapshots of the modal at 80x24 and 120x40."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,16 @@ from sqlalchemy import func, select
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, OptionList, Static
 
-from screens.app import WarroomApp, make_app
+from screens.app import WarroomApp
 from screens.declare import DeclareScreen
 from screens.home import HomeScreen
-from tests.console_helpers import settle
+from tests.console_helpers import ConsoleFactory, paste, settle
 from warroom.clock import ManualClock
 from warroom.incident.queries import load_view
 from warroom.models import ChecklistItem, Incident, TimelineEntry
 from warroom.policy import Policies
 from warroom.policy.roster import load_roster
 from warroom.store import Store
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-async def type_text(pilot: Pilot, text: str) -> None:
-    await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
 
 
 async def incidents(db: Path, clock: ManualClock) -> list[Incident]:
@@ -48,12 +41,11 @@ async def open_declare(app: WarroomApp, pilot: Pilot) -> DeclareScreen:
 
 
 async def test_declare_a_sev2_from_the_keyboard(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock
 ) -> None:
-    app = make_app(str(db_path), policies, clock, actor="alice")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with console(actor="alice") as (app, pilot):
         await open_declare(app, pilot)
-        await type_text(pilot, "Search is down")
+        await paste(pilot, "Search is down")
         await pilot.press("tab", "2")  # the severity list; 2 picks SEV2
         await settle(app, pilot)
         assert app.screen.query_one("#severity", OptionList).highlighted == 1
@@ -72,12 +64,11 @@ async def test_declare_a_sev2_from_the_keyboard(
 
 
 async def test_sev1_opens_the_war_room_with_channel_and_bridge(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock
 ) -> None:
-    app = make_app(str(db_path), policies, clock, actor="alice")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with console(actor="alice") as (app, pilot):
         screen = await open_declare(app, pilot)
-        await type_text(pilot, "Checkout down")
+        await paste(pilot, "Checkout down")
         await pilot.press("tab", "1")
         await settle(app, pilot)
         note = str(screen.query_one("#war-room-note", Static).render())
@@ -98,12 +89,11 @@ async def test_sev1_opens_the_war_room_with_channel_and_bridge(
 
 
 async def test_sev2_offers_the_war_room(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock
 ) -> None:
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with console() as (app, pilot):
         screen = await open_declare(app, pilot)
-        await type_text(pilot, "One region degraded")
+        await paste(pilot, "One region degraded")
         await pilot.press("tab", "2")
         await settle(app, pilot)
         box = screen.query_one("#open-war-room", Checkbox)
@@ -120,11 +110,10 @@ async def test_sev2_offers_the_war_room(
 
 
 async def test_severity_picker_shows_what_each_level_means(
-    db_path: Path, clock: ManualClock, policies: Policies, data_dir: Path
+    console: ConsoleFactory, policies: Policies, data_dir: Path
 ) -> None:
     roster = load_roster(data_dir)
-    app = make_app(str(db_path), policies, clock, roster=roster)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with console(roster=roster) as (app, pilot):
         screen = await open_declare(app, pilot)
         brief = screen.query_one("#brief", Static)
         assert "Pick a severity" in str(brief.render())
@@ -150,16 +139,15 @@ async def test_severity_picker_shows_what_each_level_means(
 
 
 async def test_validation_errors_keep_the_input(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock
 ) -> None:
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with console() as (app, pilot):
         screen = await open_declare(app, pilot)
         await pilot.press("enter")  # no title yet
         await settle(app, pilot)
         assert "Type a title" in error_text(app)
         assert screen.query_one("#title", Input).has_focus
-        await type_text(pilot, "Disk full on db-3")
+        await paste(pilot, "Disk full on db-3")
         await pilot.press("enter")  # no severity yet: Enter goes to the picker
         await settle(app, pilot)
         assert "Pick a severity" in error_text(app)
@@ -184,13 +172,12 @@ async def test_validation_errors_keep_the_input(
 
 
 async def test_markup_in_the_title_is_stored_and_shown_literally(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock
 ) -> None:
     title = "[bold]x[/] [@click=app.quit]quit[/] [link=https://evil]y[/link]"
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(200, 40)) as pilot:
+    async with console(size=(200, 40)) as (app, pilot):
         screen = await open_declare(app, pilot)
-        await type_text(pilot, title)
+        await paste(pilot, title)
         assert screen.query_one("#title", Input).value == title
         await pilot.press("tab", "3", "enter")
         await settle(app, pilot)
@@ -206,12 +193,11 @@ async def test_markup_in_the_title_is_stored_and_shown_literally(
 
 
 async def test_a_pasted_escape_sequence_is_drawn_harmlessly(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock
 ) -> None:
     from textual import events
 
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with console() as (app, pilot):
         screen = await open_declare(app, pilot)
         title = screen.query_one("#title", Input)
         title.post_message(events.Paste("DB \x1b[2J\x1b]0;x\x07down"))
@@ -225,12 +211,11 @@ async def test_a_pasted_escape_sequence_is_drawn_harmlessly(
 
 
 async def test_escape_backs_out_and_nothing_is_declared(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock
 ) -> None:
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with console() as (app, pilot):
         await open_declare(app, pilot)
-        await type_text(pilot, "Not really an incident")
+        await paste(pilot, "Not really an incident")
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, HomeScreen)
@@ -247,17 +232,12 @@ async def test_escape_backs_out_and_nothing_is_declared(
 # --- snapshots ------------------------------------------------------------------------
 
 
-def _app(db: Path, policies: Policies, data_dir: Path) -> WarroomApp:
-    roster = load_roster(data_dir)
-    return make_app(str(db), policies, ManualClock(T0), actor="alice", roster=roster)
-
-
 async def _filled(pilot: Pilot) -> None:
     app = pilot.app
     await settle(app, pilot)  # type: ignore[arg-type]
     await pilot.press("d")
     await settle(app, pilot)  # type: ignore[arg-type]
-    await type_text(pilot, "Checkout failing for EU customers")
+    await paste(pilot, "Checkout failing for EU customers")
     await pilot.press("tab", "1")
     await settle(app, pilot)  # type: ignore[arg-type]
     for widget in app.screen.query(Input):
@@ -266,7 +246,7 @@ async def _filled(pilot: Pilot) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_snapshot_declare_modal(
-    snap_compare: object, db_path: Path, policies: Policies, data_dir: Path, size: tuple[int, int]
+    snap_compare: object, console: ConsoleFactory, data_dir: Path, size: tuple[int, int]
 ) -> None:
-    app = _app(db_path, policies, data_dir)
+    app = console.app(actor="alice", roster=load_roster(data_dir))
     assert snap_compare(app, terminal_size=size, run_before=_filled)  # type: ignore[operator]

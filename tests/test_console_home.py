@@ -5,7 +5,7 @@ home screen (empty and with incidents) at 80x24 and 120x40."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,19 +16,15 @@ from textual.widgets import DataTable, Static
 from screens.app import WarroomApp, make_app
 from screens.help import HelpScreen
 from screens.home import HomeScreen
-from screens.palette import WarroomCommands, collect_actions
-from tests.console_helpers import settle
+from screens.palette import IncidentCommands, SystemCommands, collect_actions
+from tests.console_helpers import ConsoleFactory, paste, settle
+from tests.data import MARKUP_TITLE, T0, commands_on
 from warroom.clock import ManualClock
+from warroom.durations import countdown
 from warroom.errors import StoreError
 from warroom.incident.board import next_escalation
-from warroom.incident.commands import Commands
 from warroom.policy import Policies
 from warroom.policy.roster import Roster, load_roster
-from warroom.store import Store
-from warroom.timeparse import countdown
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, before the 10:00 handoff
-MARKUP_TITLE = "[bold]DB[/] down [@click=app.quit]click[/] [link=https://x]y[/link]"
 
 
 def cells(app: WarroomApp) -> list[list[str]]:
@@ -40,8 +36,7 @@ def cells(app: WarroomApp) -> list[list[str]]:
 
 async def seed(db: Path, clock: ManualClock, policies: Policies) -> None:
     """A SEV3 declared at T0-40min, a SEV1 at T0-10min (acked), a resolved SEV2."""
-    async with await Store.open(db, clock) as store:
-        alice = Commands(store, policies, "alice", UTC)
+    async with commands_on(db, clock, policies) as alice:
         clock.set(T0 - timedelta(minutes=40))
         await alice.declare("Nightly export delayed", 3, ic="erin")
         clock.set(T0 - timedelta(minutes=30))
@@ -63,12 +58,8 @@ def roster(data_dir: Path) -> Roster:
 # --- behaviour ------------------------------------------------------------------------
 
 
-async def test_empty_database_welcomes_and_points_at_the_demo(
-    db_path: Path, clock: ManualClock, policies: Policies
-) -> None:
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+async def test_empty_database_welcomes_and_points_at_the_demo(console: ConsoleFactory) -> None:
+    async with console(size=(100, 30)) as (app, _pilot):
         assert isinstance(app.screen, HomeScreen)
         welcome = app.screen.query_one("#welcome", Static)
         text = str(welcome.render())
@@ -77,12 +68,10 @@ async def test_empty_database_welcomes_and_points_at_the_demo(
 
 
 async def test_open_incidents_most_severe_first_with_ages_and_countdowns(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
     await seed(db_path, clock, policies)
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(200, 30)) as pilot:
-        await settle(app, pilot)
+    async with console(size=(200, 30)) as (app, _pilot):
         rows = cells(app)
         assert [r[0] for r in rows] == ["INC-3", "INC-1"]  # the resolved INC-2 is not open
         sev1, sev3 = rows
@@ -109,12 +98,10 @@ async def test_open_incidents_most_severe_first_with_ages_and_countdowns(
 
 
 async def test_enter_opens_the_war_room_and_escape_comes_back(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
     await seed(db_path, clock, policies)
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with console() as (app, pilot):
         await pilot.press("down")  # INC-1, the SEV3
         await pilot.press("enter")
         await settle(app, pilot)
@@ -129,12 +116,10 @@ async def test_enter_opens_the_war_room_and_escape_comes_back(
 
 
 async def test_clicking_a_highlighted_row_opens_its_war_room(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
     await seed(db_path, clock, policies)
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with console() as (app, pilot):
         await pilot.click("#incidents", offset=(20, 3))  # border, header, INC-3, INC-1
         await settle(app, pilot)
         assert isinstance(app.screen, HomeScreen)  # the first click highlights the row,
@@ -145,45 +130,31 @@ async def test_clicking_a_highlighted_row_opens_its_war_room(
 
 
 async def test_another_console_declaring_shows_up_through_the_change_feed(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
-        async with await Store.open(db_path, clock) as other:  # e.g. the scribe's terminal
-            await Commands(other, policies, "bob", UTC).declare("Payments down", 1, ic="bob")
+    async with console(size=(120, 30)) as (app, pilot):
+        async with commands_on(db_path, clock, policies, actor="bob") as bob:  # another terminal
+            await bob.declare("Payments down", 1, ic="bob")
         assert await app.check_changes()
         await settle(app, pilot)
         assert [r[3] for r in cells(app)] == ["Payments down"]
         assert not await app.check_changes()  # nothing new: nothing reloaded
 
 
-async def test_on_call_now_from_the_roster(
-    db_path: Path, clock: ManualClock, policies: Policies, roster: Roster
-) -> None:
-    app = make_app(str(db_path), policies, clock, roster=roster)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
+async def test_on_call_now_from_the_roster(console: ConsoleFactory, roster: Roster) -> None:
+    async with console(size=(120, 30), roster=roster) as (app, _pilot):
         line = str(app.screen.query_one("#oncall", Static).render())
         assert "carol (primary)" in line and "dave (secondary)" in line
         assert "handoff Mon 02 Mar 10:00" in line
 
 
-async def test_no_roster_no_on_call_line(
-    db_path: Path, clock: ManualClock, policies: Policies
-) -> None:
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
+async def test_no_roster_no_on_call_line(console: ConsoleFactory) -> None:
+    async with console(size=(120, 30)) as (app, _pilot):
         assert not app.screen.query_one("#oncall", Static).display
 
 
-async def test_help_lists_the_keys_and_escape_closes_it(
-    db_path: Path, clock: ManualClock, policies: Policies
-) -> None:
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(app, pilot)
+async def test_help_lists_the_keys_and_escape_closes_it(console: ConsoleFactory) -> None:
+    async with console(size=(100, 40)) as (app, pilot):
         await pilot.press("question_mark")
         await settle(app, pilot)
         assert isinstance(app.screen, HelpScreen)
@@ -202,12 +173,10 @@ async def test_help_lists_the_keys_and_escape_closes_it(
 
 
 async def test_every_bound_action_has_an_id_and_is_in_the_palette(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
     await seed(db_path, clock, policies)
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with console() as (app, pilot):
         for node in [app, app.screen]:
             ours = [c for c in type(node).__mro__ if c.__module__.startswith("screens.")]
             for cls in ours:
@@ -216,11 +185,12 @@ async def test_every_bound_action_has_an_id_and_is_in_the_palette(
         described = {e.description for e in collect_actions(app, app.screen)}
         assert {"Declare", "Help", "Open", "Quit"} <= described
 
-        provider = WarroomCommands(app.screen)
-        await provider.startup()
-        names = [h.text async for h in provider.discover()]
-        assert "Declare" in names
+        incidents = IncidentCommands(app.screen)
+        await incidents.startup()
+        names = [h.text async for h in incidents.discover()]
         assert f"Open INC-3 SEV1: {MARKUP_TITLE}" in names  # the title as typed, not markup
+        provider = SystemCommands(app.screen)
+        assert "Declare" in [h.text async for h in provider.discover()]
         hits = [h async for h in provider.search("declare")]
         assert hits and hits[0].text == "Declare"
         with app._context():
@@ -229,15 +199,11 @@ async def test_every_bound_action_has_an_id_and_is_in_the_palette(
         assert type(app.screen).__name__ == "DeclareScreen"
 
 
-async def test_palette_opens_with_ctrl_p_and_runs_an_action(
-    db_path: Path, clock: ManualClock, policies: Policies
-) -> None:
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_palette_opens_with_ctrl_p_and_runs_an_action(console: ConsoleFactory) -> None:
+    async with console() as (app, pilot):
         await pilot.press("ctrl+p")
         await settle(app, pilot)
-        await pilot.press(*"help")
+        await paste(pilot, "help")
         await pilot.pause(0.3)  # the palette searches in a worker of its own
         await settle(app, pilot)
         await pilot.press("down", "enter")
@@ -245,12 +211,8 @@ async def test_palette_opens_with_ctrl_p_and_runs_an_action(
         assert isinstance(app.screen, HelpScreen)
 
 
-async def test_theme_toggles_between_dark_and_light(
-    db_path: Path, clock: ManualClock, policies: Policies
-) -> None:
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test() as pilot:
-        await settle(app, pilot)
+async def test_theme_toggles_between_dark_and_light(console: ConsoleFactory) -> None:
+    async with console(size=(80, 24)) as (app, pilot):
         assert app.theme == "textual-dark"
         await pilot.press("ctrl+t")
         assert app.theme == "textual-light"
@@ -259,17 +221,15 @@ async def test_theme_toggles_between_dark_and_light(
 
 
 async def test_a_failing_read_is_shown_and_the_console_keeps_running(
-    db_path: Path, clock: ManualClock, policies: Policies, monkeypatch: pytest.MonkeyPatch
+    console: ConsoleFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = make_app(str(db_path), policies, clock)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
+    async with console(size=(120, 30)) as (app, pilot):
 
         async def broken(*_a: object, **_k: object) -> None:
             raise StoreError("the database /x stayed locked by another process for 30 s")
 
         monkeypatch.setattr("screens.home.load_board", broken)
-        app.screen.load()  # type: ignore[attr-defined]
+        app.screen.reload()  # type: ignore[attr-defined]
         monkeypatch.setattr(app.store, "change_mark", broken)
         app._poll_tick()
         await settle(app, pilot)
@@ -294,44 +254,41 @@ async def test_a_database_that_cannot_be_opened_is_reported_not_a_crash(
 # --- snapshots ------------------------------------------------------------------------
 
 
-def _app(db: Path, policies: Policies, roster: Roster | None = None) -> WarroomApp:
-    return make_app(str(db), policies, ManualClock(T0), actor="alice", roster=roster)
-
-
 async def _ready(pilot: Pilot) -> None:
     await settle(pilot.app, pilot)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_snapshot_home_empty(
-    snap_compare: object, db_path: Path, policies: Policies, size: tuple[int, int]
+    snap_compare: object, console: ConsoleFactory, size: tuple[int, int]
 ) -> None:
-    assert snap_compare(_app(db_path, policies), terminal_size=size, run_before=_ready)  # type: ignore[operator]
+    app = console.app(actor="alice")
+    assert snap_compare(app, terminal_size=size, run_before=_ready)  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_snapshot_home_with_incidents(
-    snap_compare: object, db_path: Path, policies: Policies, roster: Roster, size: tuple[int, int]
+    snap_compare: object,
+    console: ConsoleFactory,
+    db_path: Path,
+    clock: ManualClock,
+    policies: Policies,
+    roster: Roster,
+    size: tuple[int, int],
 ) -> None:
-    asyncio.run(seed(db_path, ManualClock(T0), policies))
-    app = _app(db_path, policies, roster)
+    asyncio.run(seed(db_path, clock, policies))
+    app = console.app(actor="alice", roster=roster)
     assert snap_compare(app, terminal_size=size, run_before=_ready)  # type: ignore[operator]
 
 
 async def test_overdue_postmortems_and_action_items_are_on_the_home_screen(
-    db_path: Path, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
-    from warroom.incident.actions import add_action
-
-    clock = ManualClock(T0)
     await seed(db_path, clock, policies)
-    async with await Store.open(db_path, clock) as store:
-        alice = Commands(store, policies, "alice", UTC)
-        await add_action(alice, "INC-2", "Add a search latency alert", owner="bob", due="+2d")
+    async with commands_on(db_path, clock, policies) as alice:
+        await alice.add_action("INC-2", "Add a search latency alert", owner="bob", due="+2d")
     clock.set(T0 + timedelta(days=8))  # the SEV2's 168-hour deadline has passed
-    app = make_app(str(db_path), policies, clock, actor="alice")
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
+    async with console(size=(120, 30), actor="alice") as (app, _pilot):
         line = str(app.screen.query_one("#followups", Static).render())
         assert "Post-mortems:" in line and "INC-2 OVERDUE" in line
         assert "Action items: 1 OVERDUE of 1 open" in line

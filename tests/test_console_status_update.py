@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from screens.app import make_app
+from screens.app import WarroomApp
 from screens.status_update import StatusUpdateScreen
-from tests.console_helpers import settle
-from tests.test_console_war_room import open_room, seed, type_line, url
+from tests.console_helpers import settle, type_line
 from warroom.clock import ManualClock
 from warroom.incident.queries import load_view
-from warroom.policy import Policies
 from warroom.store import Store
 from widgets.scribe_input import ScribeInput
 
@@ -27,25 +26,22 @@ async def updates(
 
 
 async def test_template_is_previewed_edited_then_sent(
-    db_path: Path, clock: ManualClock, policies: Policies
+    room: tuple[WarroomApp, Pilot, int], db_path: Path, clock: ManualClock
 ) -> None:
-    incident_id = await seed(db_path, clock, policies)
-    app = make_app(url(db_path), policies, clock, actor="tester")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_room(app, pilot, incident_id)
-        await type_line(app, pilot, "/status customers identified")
-        assert isinstance(app.screen, StatusUpdateScreen)
-        assert await updates(db_path, clock, incident_id) == []  # nothing sent yet
-        editor = app.screen.query_one(TextArea)
-        assert editor.text.startswith("We have identified the cause")
-        editor.move_cursor(editor.document.end)
-        editor.insert(" Payments are not affected [b]at all[/b].")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        assert not isinstance(app.screen, StatusUpdateScreen)
-        assert app.screen.query_one(ScribeInput).value == ""  # sent: the line is cleared
-        # typed text needs no preview: it goes at once
-        await type_line(app, pilot, "/status executives monitoring Failover done")
+    app, pilot, incident_id = room
+    await type_line(app, pilot, "/status customers identified")
+    assert isinstance(app.screen, StatusUpdateScreen)
+    assert await updates(db_path, clock, incident_id) == []  # nothing sent yet
+    editor = app.screen.query_one(TextArea)
+    assert editor.text.startswith("We have identified the cause")
+    editor.move_cursor(editor.document.end)
+    editor.insert(" Payments are not affected [b]at all[/b].")
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+    assert not isinstance(app.screen, StatusUpdateScreen)
+    assert app.screen.query_one(ScribeInput).value == ""  # sent: the line is cleared
+    # typed text needs no preview: it goes at once
+    await type_line(app, pilot, "/status executives monitoring Failover done")
     got = await updates(db_path, clock, incident_id)
     assert got[0][:2] == ("customers", "identified")
     assert got[0][2].startswith("We have identified the cause")
@@ -54,43 +50,37 @@ async def test_template_is_previewed_edited_then_sent(
 
 
 async def test_cancelling_the_preview_sends_nothing_and_keeps_the_line(
-    db_path: Path, clock: ManualClock, policies: Policies
+    room: tuple[WarroomApp, Pilot, int], db_path: Path, clock: ManualClock
 ) -> None:
-    incident_id = await seed(db_path, clock, policies)
-    app = make_app(url(db_path), policies, clock, actor="tester")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_room(app, pilot, incident_id)
-        await type_line(app, pilot, "/status customers investigating")
-        assert isinstance(app.screen, StatusUpdateScreen)
-        await pilot.press("escape")
-        await settle(app, pilot)
-        scribe = app.screen.query_one(ScribeInput)
-        assert scribe.value == "/status customers investigating"
-        # a resolved update on an open incident is refused before any preview
-        scribe.value = ""
-        await type_line(app, pilot, "/status customers resolved")
-        assert not isinstance(app.screen, StatusUpdateScreen)
-        assert scribe.value == "/status customers resolved"
+    app, pilot, incident_id = room
+    await type_line(app, pilot, "/status customers investigating")
+    assert isinstance(app.screen, StatusUpdateScreen)
+    await pilot.press("escape")
+    await settle(app, pilot)
+    scribe = app.screen.query_one(ScribeInput)
+    assert scribe.value == "/status customers investigating"
+    # a resolved update on an open incident is refused before any preview
+    scribe.value = ""
+    await type_line(app, pilot, "/status customers resolved")
+    assert not isinstance(app.screen, StatusUpdateScreen)
+    assert scribe.value == "/status customers resolved"
     assert await updates(db_path, clock, incident_id) == []
 
 
 async def test_escape_after_editing_the_preview_asks_before_discarding(
-    db_path: Path, clock: ManualClock, policies: Policies
+    room: tuple[WarroomApp, Pilot, int], db_path: Path, clock: ManualClock
 ) -> None:
-    incident_id = await seed(db_path, clock, policies)
-    app = make_app(url(db_path), policies, clock, actor="tester")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_room(app, pilot, incident_id)
-        await type_line(app, pilot, "/status customers identified")
-        editor = app.screen.query_one(TextArea)
-        editor.move_cursor(editor.document.end)
-        editor.insert(" ETA 15 minutes.")
-        await pilot.press("escape")  # a slip of the finger must not lose the edits
-        await settle(app, pilot)
-        assert isinstance(app.screen, StatusUpdateScreen)
-        assert app.screen.query_one(TextArea).text.endswith(" ETA 15 minutes.")
-        await pilot.press("escape")  # asked twice: discarded, nothing sent
-        await settle(app, pilot)
-        assert not isinstance(app.screen, StatusUpdateScreen)
-        assert app.screen.query_one(ScribeInput).value == "/status customers identified"
+    app, pilot, incident_id = room
+    await type_line(app, pilot, "/status customers identified")
+    editor = app.screen.query_one(TextArea)
+    editor.move_cursor(editor.document.end)
+    editor.insert(" ETA 15 minutes.")
+    await pilot.press("escape")  # a slip of the finger must not lose the edits
+    await settle(app, pilot)
+    assert isinstance(app.screen, StatusUpdateScreen)
+    assert app.screen.query_one(TextArea).text.endswith(" ETA 15 minutes.")
+    await pilot.press("escape")  # asked twice: discarded, nothing sent
+    await settle(app, pilot)
+    assert not isinstance(app.screen, StatusUpdateScreen)
+    assert app.screen.query_one(ScribeInput).value == "/status customers identified"
     assert await updates(db_path, clock, incident_id) == []

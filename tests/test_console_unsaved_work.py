@@ -3,51 +3,47 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC
 from pathlib import Path
 
-from textual.message import Message
+import pytest
 from textual.widgets import TextArea
 
 from screens.action_items import ActionItemsScreen
-from screens.app import WarroomApp, make_app
-from screens.messages import DataChanged
+from screens.messages import Changes
 from screens.postmortem import PostmortemScreen
 from screens.war_room import WarRoomScreen
-from tests.console_helpers import settle
+from tests.console_helpers import ConsoleFactory, settle
+from tests.data import commands_on
 from warroom.clock import ManualClock
-from warroom.incident.actions import add_action, list_actions
-from warroom.incident.commands import Commands
+from warroom.incident.actions import list_actions
 from warroom.policy import Policies
 from warroom.postmortem import load_document
-from warroom.store import Store
 
 
 async def seed(db: Path, clock: ManualClock, policies: Policies) -> tuple[int, list[int]]:
     """A resolved SEV2 with two open action items."""
-    async with await Store.open(db, clock) as store:
-        c = Commands(store, policies, "alice", UTC)
+    async with commands_on(db, clock, policies) as c:
         inc = await c.declare("Search is slow", 2, ic="alice")
         clock.advance(minutes=20)
         await c.resolve(inc.ref or "")
         items = [
-            await add_action(c, inc.ref or "", title, owner="bob", due="+7d")
+            await c.add_action(inc.ref or "", title, owner="bob", due="+7d")
             for title in ("Add an index", "Alert on p99")
         ]
         assert inc.id is not None
         return inc.id, [i.id or 0 for i in items]
 
 
-def console(db: Path, clock: ManualClock, policies: Policies) -> WarroomApp:
-    return make_app(f"sqlite+aiosqlite:///{db}", policies, clock, actor="alice")
+@pytest.fixture
+async def seeded(db_path: Path, clock: ManualClock, policies: Policies) -> tuple[int, list[int]]:
+    return await seed(db_path, clock, policies)
 
 
 async def test_unsaved_postmortem_sections_come_back_after_escape(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, seeded: tuple[int, list[int]], policies: Policies
 ) -> None:
-    incident_id, _ = await seed(db_path, clock, policies)
-    app = console(db_path, clock, policies)
-    async with app.run_test(size=(140, 40)) as pilot:
+    incident_id, _ = seeded
+    async with console(size=(140, 40), actor="alice") as (app, pilot):
         app.open_postmortem(incident_id)
         await settle(app, pilot)
         app.screen.query_one("#section-root_cause", TextArea).load_text("The index was dropped")
@@ -67,11 +63,10 @@ async def test_unsaved_postmortem_sections_come_back_after_escape(
 
 
 async def test_two_quick_done_presses_both_land(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, seeded: tuple[int, list[int]], clock: ManualClock
 ) -> None:
-    _, item_ids = await seed(db_path, clock, policies)
-    app = console(db_path, clock, policies)
-    async with app.run_test(size=(140, 30)) as pilot:
+    _, item_ids = seeded
+    async with console(size=(140, 30), actor="alice") as (app, pilot):
         screen = ActionItemsScreen()
         await app.push_screen(screen)
         await settle(app, pilot)
@@ -83,11 +78,10 @@ async def test_two_quick_done_presses_both_land(
 
 
 async def test_a_hidden_action_items_screen_waits_until_it_is_shown(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, seeded: tuple[int, list[int]]
 ) -> None:
-    incident_id, _ = await seed(db_path, clock, policies)
-    app = console(db_path, clock, policies)
-    async with app.run_test(size=(140, 40)) as pilot:
+    incident_id, _ = seeded
+    async with console(size=(140, 40), actor="alice") as (app, pilot):
         items = ActionItemsScreen()
         await app.push_screen(items)
         await settle(app, pilot)
@@ -106,22 +100,12 @@ async def test_a_hidden_action_items_screen_waits_until_it_is_shown(
 
 
 async def test_the_change_feed_is_announced_once_when_read_twice_at_once(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, seeded: tuple[int, list[int]]
 ) -> None:
-    incident_id, _ = await seed(db_path, clock, policies)
-    app = console(db_path, clock, policies)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
-        announced: list[DataChanged] = []
-        screen = app.screen
-        post = screen.post_message
-
-        def spy(message: Message) -> bool:
-            if isinstance(message, DataChanged):
-                announced.append(message)
-            return post(message)
-
-        screen.post_message = spy  # type: ignore[method-assign]
+    incident_id, _ = seeded
+    async with console(size=(120, 30), actor="alice") as (app, pilot):
+        announced: list[Changes] = []
+        app.data_changed.subscribe(app.screen, announced.append, immediate=True)
         await app.commands.log(f"INC-{incident_id}", "hello")
         # Two readers at once (the 4x/second poll may be a third): one announcement.
         results = await asyncio.gather(app.check_changes(), app.check_changes())
@@ -131,11 +115,10 @@ async def test_the_change_feed_is_announced_once_when_read_twice_at_once(
 
 
 async def test_opening_the_war_room_you_are_in_does_not_stack_a_second_one(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, seeded: tuple[int, list[int]]
 ) -> None:
-    incident_id, _ = await seed(db_path, clock, policies)
-    app = console(db_path, clock, policies)
-    async with app.run_test(size=(120, 40)) as pilot:
+    incident_id, _ = seeded
+    async with console(actor="alice") as (app, pilot):
         app.open_incident(incident_id)
         await settle(app, pilot)
         depth = len(app.screen_stack)
@@ -146,15 +129,13 @@ async def test_opening_the_war_room_you_are_in_does_not_stack_a_second_one(
 
 
 async def test_the_board_under_a_war_room_catches_up_once_on_return(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, seeded: tuple[int, list[int]]
 ) -> None:
-    incident_id, _ = await seed(db_path, clock, policies)
-    app = console(db_path, clock, policies)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    incident_id, _ = seeded
+    async with console(actor="alice") as (app, pilot):
         home = app.screen
         loads: list[int] = []
-        home.load = lambda: loads.append(1)  # type: ignore[attr-defined]
+        home.reload = lambda: loads.append(1)  # type: ignore[attr-defined]
         app.open_incident(incident_id)
         await settle(app, pilot)
         for text in ("one", "two"):
@@ -168,15 +149,14 @@ async def test_the_board_under_a_war_room_catches_up_once_on_return(
 
 
 async def test_escape_while_a_line_is_saving_leaves_once_saved_and_keeps_no_stale_draft(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, seeded: tuple[int, list[int]], policies: Policies
 ) -> None:
     """A slow write (a busy database) must not leave the saved line behind as a "draft"
     that, sent again on return, would be recorded twice."""
     from widgets.scribe_input import ScribeInput
 
-    incident_id, _ = await seed(db_path, clock, policies)
-    app = console(db_path, clock, policies)
-    async with app.run_test(size=(120, 40)) as pilot:
+    incident_id, _ = seeded
+    async with console(actor="alice") as (app, pilot):
         app.open_incident(incident_id)
         await settle(app, pilot)
         gate = asyncio.Event()
@@ -209,18 +189,16 @@ async def test_escape_while_a_line_is_saving_leaves_once_saved_and_keeps_no_stal
         assert entries.count("Failover to eu-central done") == 1
 
 
+@pytest.mark.usefixtures("seeded")
 async def test_help_never_promises_a_key_the_screen_uses_for_something_else(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory,
 ) -> None:
     """On the action items, m shows my items: help must not say m opens the metrics
     there; d still declares."""
     from screens.help import HelpScreen
     from screens.palette import collect_actions
 
-    await seed(db_path, clock, policies)
-    app = console(db_path, clock, policies)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+    async with console(actor="alice") as (app, pilot):
         await pilot.press("a")
         await settle(app, pilot)
         screen = app.screen
@@ -236,14 +214,13 @@ async def test_help_never_promises_a_key_the_screen_uses_for_something_else(
 
 
 async def test_quitting_with_unsaved_text_asks_first(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, seeded: tuple[int, list[int]]
 ) -> None:
     """ctrl+q with a half-typed line (or one kept after Escape) warns; a second one quits."""
     from widgets.scribe_input import ScribeInput
 
-    incident_id, _ = await seed(db_path, clock, policies)
-    app = console(db_path, clock, policies)
-    async with app.run_test(size=(120, 40)) as pilot:
+    incident_id, _ = seeded
+    async with console(actor="alice") as (app, pilot):
         app.open_incident(incident_id)
         await settle(app, pilot)
         app.screen.query_one(ScribeInput).value = "DB failover started"
@@ -258,12 +235,8 @@ async def test_quitting_with_unsaved_text_asks_first(
         assert not app.is_running
 
 
-async def test_quitting_with_nothing_unsaved_is_immediate(
-    db_path: Path, clock: ManualClock, policies: Policies
-) -> None:
-    app = console(db_path, clock, policies)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+async def test_quitting_with_nothing_unsaved_is_immediate(console: ConsoleFactory) -> None:
+    async with console(actor="alice") as (app, pilot):
         await pilot.press("q")
         await settle(app, pilot)
         assert not app.is_running

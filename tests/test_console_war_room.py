@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from textual import events
 from textual.pilot import Pilot
 
-from screens.app import WarroomApp, make_app
+from screens.app import make_app
 from screens.war_room import WarRoomScreen
-from screens.war_room_commands import WarRoomCommands
-from tests.console_helpers import settle
+from tests.console_helpers import open_room, paste, settle, type_line
+from tests.data import ACTOR, NASTY, T0, commands_on, seed_sev1, sqlite_url
 from warroom.clock import ManualClock
-from warroom.incident.commands import Commands
 from warroom.incident.queries import load_view
 from warroom.models import ChecklistItem
 from warroom.policy import Policies
@@ -30,69 +27,13 @@ from widgets.escalation_pane import EscalationPane
 from widgets.scribe_input import ScribeInput
 from widgets.timeline_view import TimelineView
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-ACTOR = "tester"
-NASTY = [
-    "[bold]not bold",
-    "[/]",
-    "[@click=app.quit]quit[/]",
-    "[link=x]a link[/link]",
-    "escape \x1b[2J\x1b]0;title\x07 bell \x00 nul \x9b csi",
-    "tab\there\r\nand a newline",
-]
-
-
-async def seed(db: Path, clock: ManualClock, policies: Policies, *, ic: str = ACTOR) -> int:
-    """A SEV1 declared at T0 with an IC, and a few entries, as the CLI would write them."""
-    async with await Store.open(db, clock) as store:
-        c = Commands(store, policies, "alice", UTC)
-        inc = await c.declare("Checkout API returns 500 for EU customers", 1, ic=ic)
-        clock.advance(minutes=3)
-        await c.log(inc.ref, "Error rate 40% on checkout-api since deploy 4812", role="tech")
-        clock.advance(minutes=2)
-        await c.log(inc.ref, "Rolling back deploy 4812", kind="decision", role="ic")
-        clock.advance(minutes=5)
-        assert inc.id is not None
-        return inc.id
-
-
-def url(db: Path) -> str:
-    return f"sqlite+aiosqlite:///{db}"
-
-
-async def open_room(app: WarroomApp, pilot: Pilot, incident_id: int) -> WarRoomScreen:
-    screen = WarRoomScreen(incident_id)
-    # In the app's own context: with two apps in one test, a screen started from the
-    # test's context would take the other app as its ``app``.
-    with app._context():
-        await app.push_screen(screen)
-    await settle(app, pilot)
-    return screen
-
-
-async def type_line(app: WarroomApp, pilot: Pilot, text: str) -> None:
-    scribe = app.screen.query_one(ScribeInput)
-    scribe.entry.focus()
-    scribe.entry.post_message(events.Paste(text))  # what a terminal sends for a paste
-    await pilot.pause()
-    await pilot.press("enter")
-    await settle(app, pilot)
-
 
 async def view(db: Path, clock: ManualClock, incident_id: int):  # type: ignore[no-untyped-def]
     async with await Store.open(db, clock) as store:
         return await load_view(store, str(incident_id))
 
 
-@pytest.fixture
-async def room(
-    db_path: Path, clock: ManualClock, policies: Policies
-) -> AsyncIterator[tuple[WarroomApp, Pilot, int]]:
-    incident_id = await seed(db_path, clock, policies)
-    app = make_app(url(db_path), policies, clock, actor=ACTOR)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_room(app, pilot, incident_id)
-        yield app, pilot, incident_id
+# ``room`` (conftest): the console in the war room of tests.data.seed_sev1's SEV1.
 
 
 # --- typing the timeline -------------------------------------------------------------
@@ -102,7 +43,7 @@ async def test_typed_entry_with_role_prefix_is_saved_then_cleared(room, db_path,
     app, pilot, iid = room
     scribe = app.screen.query_one(ScribeInput)
     scribe.entry.focus()
-    await pilot.press(*"ENG: failover started")
+    await paste(pilot, "ENG: failover started")
     await pilot.press("enter")
     await settle(app, pilot)
     last = (await view(db_path, clock, iid)).timeline[-1]
@@ -169,10 +110,9 @@ async def test_a_refused_line_stays_in_the_input_with_the_reason(room, db_path, 
     assert len((await view(db_path, clock, iid)).timeline) == before
 
 
-async def test_not_permitted_is_explained_and_kept(db_path, clock, policies) -> None:
-    iid = await seed(db_path, clock, policies, ic="alice")
-    app = make_app(url(db_path), policies, clock, actor=ACTOR)
-    async with app.run_test(size=(100, 30)) as pilot:
+async def test_not_permitted_is_explained_and_kept(console, db_path, clock, policies) -> None:
+    iid = await seed_sev1(db_path, clock, policies, ic="alice")
+    async with console(size=(100, 30)) as (app, pilot):
         await open_room(app, pilot, iid)
         await type_line(app, pilot, "/sev 2")
         scribe = app.screen.query_one(ScribeInput)
@@ -209,7 +149,7 @@ async def test_history_and_completion(room) -> None:
     assert scribe.value == "first entry"
     await pilot.press("down")
     assert scribe.value == ""
-    await pilot.press(*"/as")
+    await paste(pilot, "/as")
     await settle(app, pilot)
     await pilot.press("right")
     assert scribe.value == "/assign "
@@ -222,7 +162,8 @@ async def test_a_line_typed_while_walking_the_history_is_not_lost(room) -> None:
         await type_line(app, pilot, line)
     await pilot.press("up")
     assert scribe.value == "two"
-    await pilot.press("ctrl+u", *"new")  # the recalled line replaced by a new one
+    await pilot.press("ctrl+u")  # the recalled line replaced by a new one
+    await paste(pilot, "new")
     await pilot.press("up", "down")
     assert scribe.value == "new"
 
@@ -268,8 +209,8 @@ async def test_property_whatever_is_typed_is_stored_exactly_or_kept(
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "w.db"
         clock = ManualClock(T0)
-        iid = await seed(db, clock, policies)
-        app = make_app(url(db), policies, clock, actor=ACTOR)
+        iid = await seed_sev1(db, clock, policies)
+        app = make_app(sqlite_url(db), policies, clock, actor=ACTOR)
         expected: list[str] = []
         prefixes = policies.warroom.rules.message_prefixes
         async with app.run_test(size=(80, 24)) as pilot:
@@ -324,11 +265,13 @@ async def test_reassign_roles_from_the_keyboard(room, db_path, clock) -> None:
     await pilot.press("ctrl+r")
     await pilot.press("down", "enter")  # COMMS
     await settle(app, pilot)
-    await pilot.press(*"carol", "enter")
+    await paste(pilot, "carol")
+    await pilot.press("enter")
     await settle(app, pilot)
     await pilot.press("ctrl+r", "home", "enter")  # IC: a handoff
     await settle(app, pilot)
-    await pilot.press(*"dave", "enter")
+    await paste(pilot, "dave")
+    await pilot.press("enter")
     await settle(app, pilot)
     v = await view(db_path, clock, iid)
     assert v.roles["comms"].person == "carol"
@@ -345,20 +288,12 @@ async def test_separate_ic_and_tech_warning(room) -> None:
     assert "both IC and ENG" in str(warning.render())
 
 
-async def test_resolve_needs_f4_twice(room, db_path, clock) -> None:
+@pytest.mark.parametrize("pressed_long_ago", [False, True], ids=["fresh", "stale-f4-asks-again"])
+async def test_resolve_needs_f4_twice(room, db_path, clock, pressed_long_ago: bool) -> None:
     app, pilot, iid = room
-    await pilot.press("f4")
-    await settle(app, pilot)
-    assert (await view(db_path, clock, iid)).incident.resolved_at is None
-    await pilot.press("f4")
-    await settle(app, pilot)
-    assert (await view(db_path, clock, iid)).incident.status == "resolved"
-
-
-async def test_a_second_f4_long_after_the_first_asks_again(room, db_path, clock) -> None:
-    app, pilot, iid = room
-    await pilot.press("f4")
-    clock.advance(minutes=20)  # the IC pressed F4 once, long ago
+    if pressed_long_ago:
+        await pilot.press("f4")
+        clock.advance(minutes=20)  # the IC pressed F4 once, long ago
     await pilot.press("f4")
     await settle(app, pilot)
     assert (await view(db_path, clock, iid)).incident.resolved_at is None
@@ -376,13 +311,12 @@ async def test_f2_acknowledges(room, db_path, clock) -> None:
 
 async def test_command_palette_lists_the_war_room_actions(room, db_path, clock) -> None:
     app, pilot, iid = room
-    names = [name for name, _, _ in app.screen.palette_commands()]  # type: ignore[attr-defined]
-    assert "Acknowledge the incident" in names
+    names = [c.title for c in app.get_system_commands(app.screen)]
+    assert "Ack" in names  # the F2 binding's own entry: one per action
     assert "Reassign Incident Commander" in names
-    assert WarRoomCommands in WarRoomScreen.COMMANDS
     await pilot.press("ctrl+p")
     await pilot.pause()
-    await pilot.press(*"Acknowledge the incident")
+    await paste(pilot, "Ack")
     await settle(app, pilot)  # the palette searches in a worker
     await pilot.press("enter")
     await settle(app, pilot)
@@ -433,11 +367,9 @@ async def test_header_elapsed_ticks_with_the_clock(room, clock) -> None:
 # --- several consoles, following the tail --------------------------------------------
 
 
-async def test_two_consoles_on_one_database(db_path, clock, policies) -> None:
-    iid = await seed(db_path, clock, policies)
-    ic = make_app(url(db_path), policies, clock, actor=ACTOR)
-    scribe = make_app(url(db_path), policies, clock, actor="sam")
-    async with ic.run_test(size=(120, 40)) as ic_pilot, scribe.run_test(size=(80, 24)) as sp:
+async def test_two_consoles_on_one_database(console, db_path, clock, policies) -> None:
+    iid = await seed_sev1(db_path, clock, policies)
+    async with console() as (ic, ic_pilot), console(actor="sam", size=(80, 24)) as (scribe, sp):
         await open_room(ic, ic_pilot, iid)
         await open_room(scribe, sp, iid)
         ic_timeline = ic.screen.query_one(TimelineView)
@@ -454,18 +386,15 @@ async def test_two_consoles_on_one_database(db_path, clock, policies) -> None:
         assert "SEV2" in str(scribe.screen.query_one("#header").render().renderables[0])  # type: ignore[attr-defined]
 
 
-async def test_follows_the_tail_unless_scrolled_up(db_path, clock, policies) -> None:
-    iid = await seed(db_path, clock, policies)
-    async with await Store.open(db_path, clock) as store:
-        c = Commands(store, policies, "alice", UTC)
+async def test_follows_the_tail_unless_scrolled_up(console, db_path, clock, policies) -> None:
+    iid = await seed_sev1(db_path, clock, policies)
+    async with commands_on(db_path, clock, policies) as c:
         for n in range(60):
             await c.log(f"INC-{iid}", f"entry {n}")
-    app = make_app(url(db_path), policies, clock, actor=ACTOR)
-    async with app.run_test(size=(100, 30)) as pilot, await Store.open(db_path, clock) as store:
+    async with console(size=(100, 30)) as (app, pilot), commands_on(db_path, clock, policies) as c:
         await open_room(app, pilot, iid)
         timeline = app.screen.query_one(TimelineView)
         assert timeline.following and timeline.scroll_y == timeline.max_scroll_y > 0
-        c = Commands(store, policies, "alice", UTC)
         await c.log(f"INC-{iid}", "while following")
         await app.check_changes()
         await settle(app, pilot)
@@ -497,12 +426,11 @@ async def test_escape_goes_home_and_keeps_the_draft(room) -> None:
     assert screen.query_one(ScribeInput).value == "half a thought"
 
 
-async def test_utc_toggle(db_path, clock, policies) -> None:
+async def test_utc_toggle(console, db_path, clock, policies) -> None:
     from zoneinfo import ZoneInfo
 
-    iid = await seed(db_path, clock, policies)
-    app = make_app(url(db_path), policies, clock, actor=ACTOR, tz=ZoneInfo("Asia/Tokyo"))
-    async with app.run_test(size=(120, 30)) as pilot:
+    iid = await seed_sev1(db_path, clock, policies)
+    async with console(tz=ZoneInfo("Asia/Tokyo"), size=(120, 30)) as (app, pilot):
         await open_room(app, pilot, iid)
         timeline = app.screen.query_one(TimelineView)
         first = "".join(s.text for s in timeline._render_row(timeline.rows[0])[0])
@@ -516,16 +444,10 @@ async def test_utc_toggle(db_path, clock, policies) -> None:
 # --- snapshots -----------------------------------------------------------------------
 
 
-def _snapshot_app(tmp_path: Path, policies: Policies) -> tuple[WarroomApp, int]:
-    clock = ManualClock(T0)
-    db = tmp_path / "snap.db"
-    iid = asyncio.run(seed(db, clock, policies))
-    return make_app(url(db), policies, clock, actor=ACTOR), iid
-
-
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-def test_war_room_snapshot(snap_compare, tmp_path, policies, size) -> None:  # type: ignore[no-untyped-def]
-    app, iid = _snapshot_app(tmp_path, policies)
+def test_war_room_snapshot(snap_compare, console, db_path, clock, policies, size) -> None:  # type: ignore[no-untyped-def]
+    iid = asyncio.run(seed_sev1(db_path, clock, policies))
+    app = console.app()
 
     async def run_before(pilot: Pilot) -> None:
         await open_room(app, pilot, iid)
@@ -535,14 +457,17 @@ def test_war_room_snapshot(snap_compare, tmp_path, policies, size) -> None:  # t
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-async def test_consoles_in_two_zones_show_the_same_due_times(db_path, clock, policies) -> None:
+async def test_consoles_in_two_zones_show_the_same_due_times(
+    console, db_path, clock, policies
+) -> None:
     """New York and Kolkata: the same countdowns, and clock times that are the same instant."""
     from zoneinfo import ZoneInfo
 
-    iid = await seed(db_path, clock, policies)
-    ny = make_app(url(db_path), policies, clock, actor=ACTOR, tz=ZoneInfo("America/New_York"))
-    kol = make_app(url(db_path), policies, clock, actor="sam", tz=ZoneInfo("Asia/Kolkata"))
-    async with ny.run_test(size=(120, 40)) as p1, kol.run_test(size=(120, 40)) as p2:
+    iid = await seed_sev1(db_path, clock, policies)
+    async with (
+        console(tz=ZoneInfo("America/New_York")) as (ny, p1),
+        console(actor="sam", tz=ZoneInfo("Asia/Kolkata")) as (kol, p2),
+    ):
         await open_room(ny, p1, iid)
         await open_room(kol, p2, iid)
         a = str(ny.screen.query_one(EscalationPane).render())
@@ -554,11 +479,10 @@ async def test_consoles_in_two_zones_show_the_same_due_times(db_path, clock, pol
 
 
 async def test_the_whole_reason_for_a_refused_line_is_readable_at_80x24(
-    db_path, clock, policies
+    console, db_path, clock, policies
 ) -> None:
-    iid = await seed(db_path, clock, policies)
-    app = make_app(url(db_path), policies, clock, actor=ACTOR)
-    async with app.run_test(size=(80, 24)) as pilot:
+    iid = await seed_sev1(db_path, clock, policies)
+    async with console(size=(80, 24)) as (app, pilot):
         await open_room(app, pilot, iid)
         await type_line(app, pilot, "/phase nope")
         status = app.screen.query_one("#scribe-status")

@@ -227,14 +227,16 @@ def test_policies_check_accepts_the_example_roster(pdir: Path, data_dir: Path) -
     assert "roster.yaml: ok (6 people, 2 rotations, 4 targets)" in r.stdout
 
 
-async def test_drill_plays_a_scenario_on_a_fast_clock(
-    tmp_path: Path, policies: Policies, data_dir: Path
-) -> None:
-    assert {"sev1-full-outage", "sev2-degradation"} <= set(scenario_names())
-    wall = ManualClock()
+async def _drill(  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    policies: Policies,
+    wall: ManualClock,
+    scenario: str,
+    sender: DrillSender | None = None,
+):
+    """Play ``scenario`` at 30000x on ``wall``; the result and the rows it showed."""
     clock = DrillClock(wall)
     store = await Store.open(tmp_path / "drill.db", clock)
-    sender = DrillSender()
 
     async def sleep(wall_seconds: float) -> None:  # the drill clock runs 30000x faster
         wall.advance(timedelta(seconds=wall_seconds * 30000))
@@ -245,15 +247,24 @@ async def test_drill_plays_a_scenario_on_a_fast_clock(
             store,
             policies,
             roster_for(),
-            load_scenario("sev1-full-outage"),
+            load_scenario(scenario),
             clock,
-            sender=sender,
+            sender=sender or DrillSender(),
             speed=30000,
             sleep=sleep,
             show=shown.append,  # type: ignore[arg-type]
         )
     finally:
         await store.close()
+    return result, shown
+
+
+async def test_drill_plays_a_scenario_on_a_fast_clock(
+    tmp_path: Path, policies: Policies, data_dir: Path
+) -> None:
+    assert {"sev1-full-outage", "sev2-degradation"} <= set(scenario_names())
+    sender = DrillSender()
+    result, shown = await _drill(tmp_path, policies, ManualClock(), "sev1-full-outage", sender)
     assert result.incident.drill and result.incident.status == "resolved"
     assert result.pages == 5  # at the declaration, then 15, 30, 60 and 120 minutes
     texts = [str(row[6]) for row in shown]
@@ -278,28 +289,7 @@ class RunningClock(ManualClock):
 async def test_drill_page_at_declaration_is_on_time_on_a_running_clock(
     tmp_path: Path, policies: Policies
 ) -> None:
-    wall = RunningClock()
-    clock = DrillClock(wall)
-    store = await Store.open(tmp_path / "drill.db", clock)
-
-    async def sleep(wall_seconds: float) -> None:
-        wall.advance(timedelta(seconds=wall_seconds * 30000))
-
-    shown: list[tuple[object, ...]] = []
-    try:
-        result = await run_drill(
-            store,
-            policies,
-            roster_for(),
-            load_scenario("sev2-degradation"),
-            clock,
-            sender=DrillSender(),
-            speed=30000,
-            sleep=sleep,
-            show=shown.append,  # type: ignore[arg-type]
-        )
-    finally:
-        await store.close()
+    result, shown = await _drill(tmp_path, policies, RunningClock(), "sev2-degradation")
     pages = {str(row[6]).split(":")[0]: (row[1], str(row[6])) for row in shown}
     declared = result.incident.declared_at
     at, text = pages["Escalation sev2-page"]

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.conftest import T0
+from tests.data import T0
 from warroom.escalation import IncidentSnapshot, plan
 from warroom.policy import Policies
 

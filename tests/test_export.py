@@ -8,12 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import Warroom
+from tests.data import EXPORT_NASTY
 from warroom.audit.export import FIELDS, read_csv, read_jsonl, verify_records
 
-NASTY = [
-    'Rolled back, "v2.3" | v2.4, then\nre-deployed;\r\nthen paged, ünïcødé ✓ 🚨',
-    "tab\there, a lone \r, a line\u2028separator, NEL\x85 and \x1b[31mred\x1b[0m",
-]
+NASTY = EXPORT_NASTY
 
 
 @pytest.fixture

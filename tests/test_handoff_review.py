@@ -4,49 +4,24 @@ action items; notes, the acknowledgment and its flags."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.cli_helpers import Warroom
-from tests.oncall_helpers import demo_roster, policies_with_roster, utc
+from tests.oncall_helpers import demo_roster, record_pages, utc
 from warroom.clock import ManualClock
 from warroom.errors import BadInput, NotPermitted
 from warroom.incident.commands import Commands
-from warroom.models import ActionItem, Delivery, EscalationFiring
+from warroom.models import ActionItem
 from warroom.oncall.handoff import HandoffCommands
 from warroom.oncall.review import load_review
 from warroom.policy import Policies, load_policies
 from warroom.store import Store
 
 LONDON = ZoneInfo("Europe/London")
-
-
-async def _fire(
-    store: Store, incident_id: int, key: str, at: datetime, people: dict[str, list[str]]
-) -> None:
-    async def work(s):  # type: ignore[no-untyped-def]
-        f = EscalationFiring(
-            incident_id=incident_id, step_key=key, due_at=at, fired_at=at, fired_by="watch"
-        )
-        s.add(f)
-        await s.flush()
-        for person, methods in people.items():
-            for i, m in enumerate(methods):
-                s.add(
-                    Delivery(
-                        firing_id=f.id,
-                        incident_id=incident_id,
-                        person=person,
-                        method=m,
-                        status="sent",
-                        created_at=at + timedelta(minutes=i),
-                    )
-                )
-
-    await store.transaction(work)
 
 
 async def _action(store: Store, title: str, owner: str, due: date, status: str = "open") -> None:
@@ -87,12 +62,13 @@ async def build_week(db: Path, policies: Policies) -> None:
         assert (inc1.id, inc3.id) == (4, 2)
         # Pages: the SEV2 re-page at 19:00 UTC (00:30 in Kolkata, 06:00 in Sydney: night
         # for both), its team-lead step in dave's day, the SEV1 team-lead page in Berlin's day.
-        await _fire(store, 2, "sev2-no-ack-30", utc(2026, 3, 3, 19),
-                    {"dave": ["push", "phone", "sms"], "erin": ["push"]})  # fmt: skip
-        await _fire(store, 2, "sev2-unresolved-60", utc(2026, 3, 5, 6), {"dave": ["push"]})
-        await _fire(store, 4, "sev1-unresolved-30", utc(2026, 3, 9, 9, 30),
-                    {"carol": ["push", "sms"]})  # fmt: skip
-        await _fire(store, 1, "old", utc(2026, 2, 20, 11), {"dave": ["push"]})  # not this shift
+        page = record_pages
+        await page(store, 2, "sev2-no-ack-30", utc(2026, 3, 3, 19),
+                   {"dave": ["push", "phone", "sms"], "erin": ["push"]})  # fmt: skip
+        await page(store, 2, "sev2-unresolved-60", utc(2026, 3, 5, 6), {"dave": ["push"]})
+        await page(store, 4, "sev1-unresolved-30", utc(2026, 3, 9, 9, 30),
+                   {"carol": ["push", "sms"]})  # fmt: skip
+        await page(store, 1, "old", utc(2026, 2, 20, 11), {"dave": ["push"]})  # not this shift
         await _action(store, "Add a queue depth alert", "bob", date(2026, 3, 5))  # overdue
         await _action(store, "Runbook for failover", "alice", date(2026, 3, 9))  # due today
         await _action(store, "Load test search", "carol", date(2026, 3, 12), "in_progress")
@@ -100,11 +76,6 @@ async def build_week(db: Path, policies: Policies) -> None:
         await _action(store, "Done already", "erin", date(2026, 3, 1), "done")
     finally:
         await store.close()
-
-
-@pytest.fixture
-def pol_dir(tmp_path: Path, policies_dir: Path, data_dir: Path) -> Path:
-    return policies_with_roster(tmp_path, policies_dir, data_dir)
 
 
 @pytest.fixture
@@ -210,14 +181,17 @@ def test_notes_acknowledgment_and_flags(week: Warroom, db_path: Path, pol_dir: P
         asyncio.run(ack(utc(2026, 3, 16, 11, 30), "erin"))  # erin is the outgoing one now
 
 
+async def review_at(store: Store, pol_dir: Path, at: datetime):  # type: ignore[no-untyped-def]
+    """The handoff review as of ``at`` with the demo roster."""
+    return await load_review(store, load_policies(pol_dir), demo_roster(pol_dir), at)
+
+
 async def test_review_picks_the_coming_handoff_from_twelve_hours_before(
     store: Store, pol_dir: Path
 ) -> None:
-    policies = load_policies(pol_dir)
-    roster = demo_roster(pol_dir)
-    friday = await load_review(store, policies, roster, utc(2026, 3, 6, 12))
+    friday = await review_at(store, pol_dir, utc(2026, 3, 6, 12))
     assert friday.at == utc(2026, 3, 2, 10)  # the last one
-    sunday = await load_review(store, policies, roster, utc(2026, 3, 8, 22, 30))
+    sunday = await review_at(store, pol_dir, utc(2026, 3, 8, 22, 30))
     assert sunday.at == utc(2026, 3, 9, 10)  # the coming one
     assert (sunday.primary.outgoing, sunday.primary.incoming) == ("dave", "erin")
 
@@ -225,8 +199,6 @@ async def test_review_picks_the_coming_handoff_from_twelve_hours_before(
 async def test_review_weeks_before_the_rotation_starts_is_of_its_first_handoff(
     store: Store, pol_dir: Path
 ) -> None:
-    policies = load_policies(pol_dir)
-    roster = demo_roster(pol_dir)
-    early = await load_review(store, policies, roster, utc(2025, 12, 1, 9))
+    early = await review_at(store, pol_dir, utc(2025, 12, 1, 9))
     assert early.at == utc(2026, 1, 5, 10)  # the first handoff, not one before the start
     assert early.primary.incoming == "alice"

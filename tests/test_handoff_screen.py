@@ -2,47 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TextArea
 
-from screens.app import WarroomApp, make_app
+from screens.app import WarroomApp
 from screens.handoff import HandoffScreen
-from tests.console_helpers import settle
-from tests.oncall_helpers import demo_roster, policies_with_roster, utc
+from tests.console_helpers import ConsoleFactory, settle, show
+from tests.data import commands_on
+from tests.oncall_helpers import demo_roster, utc
 from warroom.clock import ManualClock
-from warroom.incident.commands import Commands
 from warroom.models import Handoff
 from warroom.oncall.handoff import HandoffCommands
 from warroom.policy import Policies, load_policies
-from warroom.policy.roster import Roster
 from warroom.store import Store
 
 NOW = utc(2026, 3, 9, 9, 40)  # 20 minutes before dave hands the pager to erin
 NOTES = "INC-1: rollback done, [bold]watch[/] the queue \x1b[31m"
 
 
-@pytest.fixture
-def pol_dir(tmp_path: Path, policies_dir: Path, data_dir: Path) -> Path:
-    return policies_with_roster(tmp_path, policies_dir, data_dir)
-
-
-async def seed(db: Path, clock: ManualClock, policies: Policies, roster: Roster) -> None:
-    async with await Store.open(db, clock) as store:
-        dave = Commands(store, policies, "dave", UTC)
+async def seed(db: Path, clock: ManualClock, policies: Policies) -> None:
+    async with commands_on(db, clock, policies, actor="dave") as dave:
         await dave.declare("Checkout down", 1, ic="dave", at=utc(2026, 3, 9, 9))
 
 
 async def open_handoff(app: WarroomApp, pilot: Pilot) -> HandoffScreen:
-    screen = HandoffScreen()
-    with app._context():
-        await app.push_screen(screen)
-    await settle(app, pilot)
-    return screen
+    return await show(app, pilot, HandoffScreen())
 
 
 def plain(app: WarroomApp, selector: str) -> str:
@@ -54,15 +41,16 @@ async def stored(db: Path) -> Handoff | None:
         return (await s.execute(select(Handoff))).scalar_one_or_none()
 
 
-async def test_review_notes_and_acknowledgment_in_the_console(db_path: Path, pol_dir: Path) -> None:
+async def test_review_notes_and_acknowledgment_in_the_console(
+    console: ConsoleFactory, db_path: Path, pol_dir: Path
+) -> None:
     policies = load_policies(pol_dir)
     roster = demo_roster(pol_dir)
     clock = ManualClock(NOW)
-    await seed(db_path, clock, policies, roster)
+    await seed(db_path, clock, policies)
+    on_call = {"policies": policies, "clock": clock, "roster": roster}
     # The outgoing engineer (dave) writes notes from his console.
-    dave_app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="dave",
-                        roster=roster)  # fmt: skip
-    async with dave_app.run_test(size=(120, 40)) as pilot:
+    async with console(actor="dave", settled=False, **on_call) as (dave_app, pilot):
         await open_handoff(dave_app, pilot)
         head = plain(dave_app, "#handoff-head")
         assert "dave -> erin" in head and "erin -> alice" in head
@@ -88,9 +76,7 @@ async def test_review_notes_and_acknowledgment_in_the_console(db_path: Path, pol
 
     # The incoming engineer (erin) reads them and acknowledges.
     clock.set(utc(2026, 3, 9, 9, 55))
-    erin_app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="erin",
-                        roster=roster)  # fmt: skip
-    async with erin_app.run_test(size=(120, 40)) as pilot:
+    async with console(actor="erin", settled=False, **on_call) as (erin_app, pilot):
         screen = await open_handoff(erin_app, pilot)
         notes = screen.query_one("#handoff-notes", TextArea)
         assert notes.text == NOTES  # markup and control characters kept as typed
@@ -109,13 +95,13 @@ async def test_review_notes_and_acknowledgment_in_the_console(db_path: Path, pol
 
 
 async def test_late_acknowledgment_is_flagged_and_changes_elsewhere_show_up(
-    db_path: Path, pol_dir: Path
+    console: ConsoleFactory, db_path: Path, pol_dir: Path
 ) -> None:
     policies = load_policies(pol_dir)
     roster = demo_roster(pol_dir)
     clock = ManualClock(utc(2026, 3, 9, 11, 30))  # 90 minutes after the handoff
-    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="erin", roster=roster)
-    async with app.run_test(size=(100, 30)) as pilot:
+    on_call = {"policies": policies, "clock": clock, "roster": roster}
+    async with console(size=(100, 30), actor="erin", settled=False, **on_call) as (app, pilot):
         await open_handoff(app, pilot)
         assert "UNACKNOWLEDGED" in plain(app, "#handoff-head")
         # Notes written from the CLI (another process) appear through the change feed.
@@ -140,13 +126,10 @@ def test_bindings_have_ids_and_descriptions() -> None:
         assert b.id and b.description  # type: ignore[union-attr]
 
 
-async def test_h_opens_the_handoff_review_from_home(db_path: Path, pol_dir: Path) -> None:
-    policies = load_policies(pol_dir)
-    app = make_app(
-        f"sqlite+aiosqlite:///{db_path}", policies, ManualClock(NOW), roster=demo_roster(pol_dir)
-    )
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+async def test_h_opens_the_handoff_review_from_home(console: ConsoleFactory, pol_dir: Path) -> None:
+    policies, roster = load_policies(pol_dir), demo_roster(pol_dir)
+    on_call = {"policies": policies, "clock": ManualClock(NOW), "roster": roster}
+    async with console(size=(100, 30), **on_call) as (app, pilot):
         await pilot.press("h")
         await settle(app, pilot)
         assert isinstance(app.screen, HandoffScreen)

@@ -7,7 +7,7 @@ The window is the 30 days before T0 (Monday 2026-03-02 09:00 UTC):
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,11 @@ import pytest
 from sqlalchemy import event
 from textual.widgets import DataTable, Static
 
-from screens.app import make_app
-from screens.messages import DataChanged
+from screens.messages import Changes
 from screens.metrics import MetricsScreen
 from tests.cli_helpers import Warroom
-from tests.conftest import T0
-from tests.console_helpers import settle
+from tests.console_helpers import ConsoleFactory, settle, show
+from tests.data import T0, commands_on
 from tests.oncall_helpers import utc
 from warroom.clock import ManualClock
 from warroom.errors import BadInput
@@ -263,22 +262,18 @@ async def test_load_from_the_store_backdated_drills_and_pages_per_iso_week(
     ]
 
 
-def _seed(db: Path, policies: Policies) -> None:
-    async def go() -> None:
-        async with await Store.open(db, ManualClock(T0)) as store:
-            c = Commands(store, policies, "alice", UTC)
-            a = await c.declare("Checkout down", 1, at=utc(2026, 2, 10, 10))
-            await c.ack(a.ref or "", at=utc(2026, 2, 10, 10, 4))
-            await c.mitigate(a.ref or "", at=utc(2026, 2, 10, 10, 20))
-            await c.resolve(a.ref or "", at=utc(2026, 2, 10, 11, 30))
-            await c.declare("Search slow", 3, at=utc(2026, 2, 20, 10))
-
-    asyncio.run(go())
+async def _seed(db: Path, policies: Policies) -> None:
+    async with commands_on(db, ManualClock(T0), policies) as c:
+        a = await c.declare("Checkout down", 1, at=utc(2026, 2, 10, 10))
+        await c.ack(a.ref or "", at=utc(2026, 2, 10, 10, 4))
+        await c.mitigate(a.ref or "", at=utc(2026, 2, 10, 10, 20))
+        await c.resolve(a.ref or "", at=utc(2026, 2, 10, 11, 30))
+        await c.declare("Search slow", 3, at=utc(2026, 2, 20, 10))
 
 
 def test_cli_json_text_and_bad_input(tmp_path: Path, policies: Policies) -> None:
     wr = Warroom(tmp_path / "w.db")
-    _seed(wr.db, policies)
+    asyncio.run(_seed(wr.db, policies))
     span = ("--since", "2026-02-01", "--until", "2026-03-01")
     data = wr.json("metrics", *span)
     assert (data["since"], data["until"]) == ("2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z")
@@ -319,21 +314,18 @@ def test_cli_json_text_and_bad_input(tmp_path: Path, policies: Policies) -> None
 
 
 async def test_console_screen_shows_the_figures_and_refreshes(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, policies: Policies
 ) -> None:
-    await asyncio.to_thread(_seed, db_path, policies)
-    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="alice")
-    async with app.run_test(size=(140, 40)) as pilot:
-        screen = MetricsScreen()
-        await app.push_screen(screen)
-        await settle(app, pilot)
+    await _seed(db_path, policies)
+    async with console(size=(140, 40), actor="alice") as (app, pilot):
+        screen = await show(app, pilot, MetricsScreen())
         table = screen.query_one(DataTable)
         sev1 = [str(c) for c in table.get_row("SEV1")]
         assert sev1[:3] == ["SEV1", "1", "- / 5m"] and sev1[5] == "1h30m / 1h ✗ 0/1"
         head = str(screen.query_one("#metrics-head", Static).render())
         assert "2 incidents" in head
         await app.commands.declare("Queue backlog", 4, at=utc(2026, 2, 25))
-        screen.post_message(DataChanged(frozenset({None}), 0))
+        app.data_changed.publish(Changes(frozenset({None}), 0))
         await settle(app, pilot)
         assert "3 incidents" in str(screen.query_one("#metrics-head", Static).render())
         assert "Repeat incidents" in str(screen.query_one("#metrics-figures", Static).render())

@@ -4,7 +4,7 @@ override is created (not only afterwards)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,10 +12,9 @@ import pytest
 from click.testing import Result
 
 from tests.cli_helpers import Warroom
-from tests.oncall_helpers import demo_roster, policies_with_roster, utc
+from tests.oncall_helpers import demo_roster, record_pages, utc
 from warroom.clock import ManualClock
 from warroom.incident.commands import Commands
-from warroom.models import Delivery, EscalationFiring
 from warroom.oncall.overrides import OnCallCommands
 from warroom.oncall.rest import load_entries, rest_flags
 from warroom.oncall.summary import health_report
@@ -24,11 +23,6 @@ from warroom.policy.roster import Roster
 from warroom.store import Store
 
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-def pol_dir(tmp_path: Path, policies_dir: Path, data_dir: Path) -> Path:
-    return policies_with_roster(tmp_path, policies_dir, data_dir)
 
 
 @pytest.fixture
@@ -116,30 +110,9 @@ async def test_one_person_on_two_rotations_at_once_is_warned(oc: OnCallCommands)
     assert ("double_booked", "dave") in rules(result.warnings)
 
 
-async def _page(store: Store, incident_id: int, person: str, at, methods=("push", "sms")) -> None:  # type: ignore[no-untyped-def]
-    async def work(s):  # type: ignore[no-untyped-def]
-        f = EscalationFiring(
-            incident_id=incident_id,
-            step_key=f"k{at.isoformat()}{person}",
-            due_at=at,
-            fired_at=at,
-            fired_by="test",
-        )
-        s.add(f)
-        await s.flush()
-        for i, m in enumerate(methods):
-            s.add(
-                Delivery(
-                    firing_id=f.id,
-                    incident_id=incident_id,
-                    person=person,
-                    method=m,
-                    status="sent",
-                    created_at=at + timedelta(minutes=i),
-                )
-            )
-
-    await store.transaction(work)
+async def _page(store: Store, incident_id: int, person: str, at: datetime) -> None:
+    key = f"k{at.isoformat()}{person}"
+    await record_pages(store, incident_id, key, at, {person: ("push", "sms")}, fired_by="test")
 
 
 async def test_pages_per_week_overload_with_a_suggested_rebalance(

@@ -13,7 +13,6 @@ import pytest
 import yaml
 
 from tests.cli_helpers import Warroom
-from tests.oncall_helpers import policies_with_roster
 
 # --- a minimal RFC 5545 reader ------------------------------------------------------------
 
@@ -106,11 +105,6 @@ def read_calendar(path: Path) -> tuple[dict, list[dict]]:
 
 
 # --- tests ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def pol_dir(tmp_path: Path, policies_dir: Path, data_dir: Path) -> Path:
-    return policies_with_roster(tmp_path, policies_dir, data_dir)
 
 
 def _zone_roster(pol_dir: Path, zone: str) -> None:

@@ -11,7 +11,6 @@ from tests.cli_helpers import Warroom
 from tests.oncall_helpers import (
     demo_roster,
     override_count,
-    policies_with_roster,
     stored_overrides,
     utc,
 )
@@ -20,11 +19,6 @@ from warroom.errors import BadInput
 from warroom.oncall.overrides import OnCallCommands
 from warroom.policy import load_policies
 from warroom.store import Store
-
-
-@pytest.fixture
-def pol_dir(tmp_path: Path, policies_dir: Path, data_dir: Path) -> Path:
-    return policies_with_roster(tmp_path, policies_dir, data_dir)
 
 
 @pytest.fixture

@@ -7,12 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import Warroom
-from tests.oncall_helpers import demo_roster, policies_with_roster
-
-
-@pytest.fixture
-def pol_dir(tmp_path: Path, policies_dir: Path, data_dir: Path) -> Path:
-    return policies_with_roster(tmp_path, policies_dir, data_dir)
+from tests.oncall_helpers import demo_roster
 
 
 @pytest.fixture

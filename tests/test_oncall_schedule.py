@@ -70,34 +70,31 @@ def test_dst_change_weeks_in_detail() -> None:
     assert [h.starts_at for h in nxt] == [utc(2026, 3, 2, 15), utc(2026, 3, 9, 14)]
 
 
-def test_handoff_time_in_a_gap_moves_forward_by_the_gap_and_a_repeat_takes_the_first() -> None:
+@pytest.mark.parametrize(
+    ("start", "handoff", "expected", "shown"),
+    [
+        # the 7th handoff is on Sunday 8 March 2026, when 02:00-03:00 does not exist
+        (date(2026, 3, 1), "02:30", utc(2026, 3, 8, 7, 30), "03:30 EDT"),
+        # ... and on Sunday 1 November 2026, when 01:00-02:00 happens twice
+        (date(2026, 10, 25), "01:30", utc(2026, 11, 1, 5, 30), "01:30 EDT"),
+    ],
+    ids=["gap", "repeat"],
+)
+def test_handoff_time_in_a_gap_moves_forward_by_the_gap_and_a_repeat_takes_the_first(
+    start: date, handoff: str, expected: datetime, shown: str
+) -> None:
     # The written rule (schedule.py, policies/oncall.yaml): 02:30 on the night the clocks
     # jump from 02:00 to 03:00 happens at 03:30; 01:30 on the night 01:00-02:00 repeats
     # happens at the first 01:30 (still summer time).
     rot = rotation(
-        "America/New_York",
-        start=date(2026, 3, 1),
-        period="daily",
-        handoff_weekday=None,
-        handoff_time="02:30",
+        "America/New_York", start=start, period="daily", handoff_weekday=None, handoff_time=handoff
     )
-    gap = handoff_instant(rot, 7)  # Sunday 8 March 2026
-    assert gap == utc(2026, 3, 8, 7, 30)
-    assert gap.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M %Z") == "03:30 EDT"
-    rep = rotation(
-        "America/New_York",
-        start=date(2026, 10, 25),
-        period="daily",
-        handoff_weekday=None,
-        handoff_time="01:30",
-    )
-    first = handoff_instant(rep, 7)  # Sunday 1 November 2026
-    assert first == utc(2026, 11, 1, 5, 30)
-    assert first.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M %Z") == "01:30 EDT"
-    # Around both, shifts still tile time.
-    for r in (rot, rep):
-        for n in range(3, 12):
-            assert shift(r, n).ends_at == shift(r, n + 1).starts_at
+    at = handoff_instant(rot, 7)
+    assert at == expected
+    assert at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M %Z") == shown
+    # Around it, shifts still tile time.
+    for n in range(3, 12):
+        assert shift(rot, n).ends_at == shift(rot, n + 1).starts_at
 
 
 def test_before_the_first_handoff_nobody_is_on_call() -> None:

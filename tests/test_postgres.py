@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC
 
 import pytest
 from sqlalchemy import select
 
-from tests.pg_server import find_bin, postgres_server
+from tests.pg_server import find_bin
 from warroom.clock import ManualClock
 from warroom.errors import NotPermitted
 from warroom.incident.commands import Commands
@@ -21,11 +20,7 @@ from warroom.store import Store
 
 pytestmark = pytest.mark.skipif(find_bin() is None, reason="PostgreSQL is not installed")
 
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
+# ``pg_url`` (conftest): one server per test worker, started on first use.
 
 
 async def test_incident_life_cycle_on_postgres(

@@ -3,37 +3,20 @@ and every bad input with its exit code and nothing half-written."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
-from datetime import UTC
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.cli_helpers import Warroom
+from tests.cli_helpers import Warroom, seeded
 from tests.postmortem_replay import replay_sev1
-from warroom.clock import ManualClock
-from warroom.incident.commands import Commands
-from warroom.policy import load_policies
-from warroom.store import Store
-
-
-def seed(db: Path) -> None:
-    async def go() -> None:
-        clock = ManualClock()
-        async with await Store.open(db, clock) as store:
-            await replay_sev1(Commands(store, load_policies(), "alice", UTC), clock)
-
-    asyncio.run(go())
 
 
 @pytest.fixture
 def wr(tmp_path: Path) -> Warroom:
-    w = Warroom(tmp_path / "w.db")
-    seed(w.db)
-    return w
+    return seeded(tmp_path / "w.db", replay_sev1)
 
 
 def test_a_resolved_sev1_becomes_a_draft_in_one_command(wr: Warroom, tmp_path: Path) -> None:

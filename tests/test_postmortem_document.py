@@ -11,11 +11,10 @@ from markdown_it.token import Token
 
 from tests.postmortem_replay import NASTY, replay_sev1
 from warroom.clock import ManualClock
-from warroom.incident.actions import add_action
 from warroom.incident.commands import Commands
 from warroom.models import EscalationFiring
 from warroom.policy import Policies
-from warroom.postmortem import load_document, render_markdown, save_sections, to_json
+from warroom.postmortem import load_document, render_markdown, to_json
 from warroom.postmortem.markdown import block, cell, inline
 from warroom.store import Store
 
@@ -77,8 +76,8 @@ def headings(tokens: list[Token]) -> list[str]:
 async def replayed(commands: Commands, clock: ManualClock, store: Store) -> str:
     inc = await replay_sev1(commands, clock)
     ref = inc.ref or ""
-    await add_action(commands, ref, "Add a canary | stage `now`", owner="bob", due="+7d")
-    await add_action(commands, ref, "Alert on <script> error rate", owner="carol", due="+14d")
+    await commands.add_action(ref, "Add a canary | stage `now`", owner="bob", due="+7d")
+    await commands.add_action(ref, "Alert on <script> error rate", owner="carol", due="+14d")
     async with store.read() as s:
         s.add(
             EscalationFiring(
@@ -91,8 +90,7 @@ async def replayed(commands: Commands, clock: ManualClock, store: Store) -> str:
             )
         )
         await s.commit()
-    await save_sections(
-        commands,
+    await commands.save_sections(
         ref,
         {
             "executive_summary": "Checkout failed for **all** customers for 38 minutes.",

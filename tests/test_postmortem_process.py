@@ -10,11 +10,10 @@ import pytest
 from tests.postmortem_replay import at, replay_sev1
 from warroom.clock import ManualClock
 from warroom.errors import BadInput
-from warroom.incident.actions import add_action
 from warroom.incident.commands import Commands
 from warroom.incident.queries import load_view
 from warroom.policy import Policies
-from warroom.postmortem import load_document, move_status, save_sections
+from warroom.postmortem import load_document
 from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
 from warroom.postmortem.blameless import check_text
 from warroom.postmortem.overview import pending_postmortems, postmortem_list_note
@@ -96,7 +95,7 @@ async def test_list_shows_due_and_overdue_post_mortems_overdue_first(
     assert lines[0] == "Post-mortems due:"
     assert lines[1].startswith(f"  {sev1_late} SEV1 (not started): overdue by 2h 00m")
     assert lines[2].startswith(f"  {sev2_due} SEV2 (not started): due in 6d 14h")
-    await move_status(commands, sev2_due, "in_review")
+    await commands.move_postmortem_status(sev2_due, "in_review")
     pending = await pending_postmortems(store, policies)
     assert pending[1].status == "in_review" and pending[1].started
 
@@ -106,25 +105,25 @@ async def test_status_moves_draft_review_final(
 ) -> None:
     ref = (await replay_sev1(commands, clock)).ref or ""
     with pytest.raises(BadInput, match="can move to In Review, not Final"):
-        await move_status(commands, ref, "final")
-    await move_status(commands, ref, "review")
+        await commands.move_postmortem_status(ref, "final")
+    await commands.move_postmortem_status(ref, "review")
     with pytest.raises(BadInput) as err:
-        await move_status(commands, ref, "final")
+        await commands.move_postmortem_status(ref, "final")
     message = err.value.message
     assert "cannot be Final" in message and "Executive summary" in message
     assert "Action items" in message and "stays In Review" in message
     doc = await load_document(store, policies, ref)
     assert doc.status == "in_review" and doc.final_at is None
-    await save_sections(commands, ref, FILLED)
-    await add_action(commands, ref, "Validate pool size", owner="bob", due="+7d")
+    await commands.save_sections(ref, FILLED)
+    await commands.add_action(ref, "Validate pool size", owner="bob", due="+7d")
     clock.advance(hours=3)
-    pm = await move_status(commands, ref, "final")
+    pm = await commands.move_postmortem_status(ref, "final")
     assert pm.status == "final" and pm.final_at == clock.now()
     doc = await load_document(store, policies, ref)
     assert doc.deadline.state == "done" and doc.deadline.on_time is True
     with pytest.raises(BadInput, match="is Final"):
-        await save_sections(commands, ref, {"impact": "changed"})
-    await move_status(commands, ref, "in_review")  # reopen
+        await commands.save_sections(ref, {"impact": "changed"})
+    await commands.move_postmortem_status(ref, "in_review")  # reopen
     kinds = [(e.kind, e.text) for e in (await load_view(store, ref)).timeline]
     assert ("postmortem", "Post-mortem: Draft -> In Review") in kinds
     assert ("postmortem", "Post-mortem: In Review -> Final") in kinds
@@ -135,10 +134,10 @@ async def test_final_needs_a_resolved_incident(
     commands: Commands, clock: ManualClock, store: Store
 ) -> None:
     ref = (await replay_sev1(commands, clock, resolve=False)).ref or ""
-    await save_sections(commands, ref, {**FILLED, "action_items": "None needed."})
-    await move_status(commands, ref, "in_review")
+    await commands.save_sections(ref, {**FILLED, "action_items": "None needed."})
+    await commands.move_postmortem_status(ref, "in_review")
     with pytest.raises(BadInput, match="not resolved yet"):
-        await move_status(commands, ref, "final")
+        await commands.move_postmortem_status(ref, "final")
 
 
 async def test_sections_are_saved_exactly_and_recorded(
@@ -146,22 +145,22 @@ async def test_sections_are_saved_exactly_and_recorded(
 ) -> None:
     ref = (await replay_sev1(commands, clock)).ref or ""
     text = "Line one\r\n\x1b[31mred\x1b[0m | pipe\n"
-    pm = await save_sections(commands, ref, {"root-cause": text}, author="carol")
+    pm = await commands.save_sections(ref, {"root-cause": text}, author="carol")
     assert pm is not None and pm.author == "carol"
-    assert await save_sections(commands, ref, {"root_cause": text}) is None  # no change
+    assert await commands.save_sections(ref, {"root_cause": text}) is None  # no change
     doc = await load_document(store, policies, ref)
     assert doc.sections["root_cause"] == text and doc.author == "carol"
     entries = [e for e in (await load_view(store, ref)).timeline if e.kind == "postmortem"]
     assert [e.text for e in entries] == ["Post-mortem: root cause updated; author carol"]
     with pytest.raises(BadInput, match="unknown post-mortem section 'cause'"):
-        await save_sections(commands, ref, {"cause": "x"})
+        await commands.save_sections(ref, {"cause": "x"})
 
 
 async def test_meeting_agenda_names_the_people(
     commands: Commands, clock: ManualClock, store: Store, policies: Policies
 ) -> None:
     ref = (await replay_sev1(commands, clock)).ref or ""
-    await add_action(commands, ref, "Add a synthetic check", owner="dave", due="+7d")
+    await commands.add_action(ref, "Add a synthetic check", owner="dave", due="+7d")
     doc = await load_document(store, policies, ref)
     agenda = meeting_agenda(doc)
     people = {a.role: a.person for a in agenda.attendees}
@@ -212,12 +211,12 @@ async def test_document_warns_but_never_blocks(
     commands: Commands, clock: ManualClock, store: Store, policies: Policies
 ) -> None:
     ref = (await replay_sev1(commands, clock)).ref or ""
-    await save_sections(commands, ref, {**FILLED, "root_cause": "It was bob's fault."})
-    await add_action(commands, ref, "Validate pool size", owner="bob", due="+7d")
+    await commands.save_sections(ref, {**FILLED, "root_cause": "It was bob's fault."})
+    await commands.add_action(ref, "Validate pool size", owner="bob", due="+7d")
     doc = await load_document(store, policies, ref)
     assert [w.section for w in doc.warnings] == ["root_cause"]
-    await move_status(commands, ref, "in_review")
-    assert (await move_status(commands, ref, "final")).status == "final"
+    await commands.move_postmortem_status(ref, "in_review")
+    assert (await commands.move_postmortem_status(ref, "final")).status == "final"
 
 
 def test_deadline_label_when_final_late() -> None:

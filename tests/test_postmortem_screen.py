@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from pathlib import Path
 
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TextArea
 
 from screens.action_items import ActionItemsScreen
-from screens.app import WarroomApp, make_app
+from screens.app import WarroomApp
 from screens.declare import DeclareScreen
 from screens.postmortem import PostmortemScreen
-from tests.console_helpers import settle
+from tests.console_helpers import ConsoleFactory, paste, settle, show
+from tests.data import commands_on
 from tests.postmortem_replay import replay_sev1
 from warroom.clock import ManualClock
-from warroom.incident.actions import add_action
-from warroom.incident.commands import Commands
 from warroom.policy import Policies
 from warroom.postmortem import load_document
-from warroom.store import Store
 from widgets.markdown_preview import MarkdownPreview, split_sections
 
 
 async def seed(db: Path, clock: ManualClock, policies: Policies) -> int:
-    async with await Store.open(db, clock) as store:
-        c = Commands(store, policies, "alice", UTC)
+    async with commands_on(db, clock, policies) as c:
         inc = await replay_sev1(c, clock)
-        await add_action(c, inc.ref or "", "Validate [bold]pool[/] size", owner="bob", due="+7d")
-        late = await add_action(c, inc.ref or "", "Add a synthetic check", owner="carol", due="+1d")
+        await c.add_action(inc.ref or "", "Validate [bold]pool[/] size", owner="bob", due="+7d")
+        late = await c.add_action(inc.ref or "", "Add a synthetic check", owner="carol", due="+1d")
         assert inc.id is not None and late.id is not None
         return inc.id
-
-
-async def type_text(pilot: Pilot, text: str) -> None:
-    keys = {" ": "space", "'": "apostrophe", ".": "full_stop", ",": "comma"}
-    await pilot.press(*[keys.get(ch, ch) for ch in text])
 
 
 def preview(app: WarroomApp) -> str:
@@ -43,28 +33,25 @@ def preview(app: WarroomApp) -> str:
 
 
 async def test_edit_preview_save_status_and_export(
-    db_path: Path, clock: ManualClock, policies: Policies, tmp_path: Path
+    console: ConsoleFactory, db_path: Path, clock: ManualClock, policies: Policies, tmp_path: Path
 ) -> None:
     incident_id = await seed(db_path, clock, policies)
-    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="alice")
-    async with app.run_test(size=(160, 50)) as pilot:
-        screen = PostmortemScreen(incident_id, export_dir=tmp_path)
-        await app.push_screen(screen)
-        await settle(app, pilot)
+    async with console(size=(160, 50), actor="alice") as (app, pilot):
+        screen = await show(app, pilot, PostmortemScreen(incident_id, export_dir=tmp_path))
         assert "# Post-mortem: Checkout \\| down" in preview(app)
         assert "_To be written: The conditions in the system" in preview(app)
         header = str(screen.query_one("#pm-header", Static).render())
         assert "Post-mortem: Draft" in header and "due in 1d 23h" in header
 
         screen.query_one("#section-root_cause", TextArea).focus()
-        await type_text(pilot, "Pool 0")
+        await paste(pilot, "Pool 0")
         await settle(app, pilot)
         assert "## Root cause\n\nPool 0\n" in preview(app)
         assert "1 unsaved" in str(screen.query_one("#pm-header", Static).render())
 
         impact = screen.query_one("#section-impact", TextArea)
         impact.focus()
-        await type_text(pilot, "bob's fault")
+        await paste(pilot, "bob's fault")
         await settle(app, pilot)
         warning = screen.query_one("#warn-impact", Static)
         assert warning.has_class("-shown") and "bob's fault" in str(warning.render())
@@ -101,15 +88,12 @@ async def test_edit_preview_save_status_and_export(
 
 
 async def test_action_items_view_overdue_first(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
     incident_id = await seed(db_path, clock, policies)
     clock.advance(days=3)  # the synthetic check (due +1d) is now overdue
-    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="alice")
-    async with app.run_test(size=(140, 30)) as pilot:
-        screen = ActionItemsScreen()
-        await app.push_screen(screen)
-        await settle(app, pilot)
+    async with console(size=(140, 30), actor="alice") as (app, pilot):
+        screen = await show(app, pilot, ActionItemsScreen())
         table = screen.query_one(DataTable)
         titles = [str(table.get_row_at(r)[-1]) for r in range(table.row_count)]
         assert titles == ["Add a synthetic check", "Validate [bold]pool[/] size"]
@@ -142,23 +126,16 @@ def test_preview_sections_split_outside_code_fences() -> None:
 
 
 async def test_control_characters_stored_by_the_cli_never_reach_the_terminal(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
     """A coloured log saved with ``warroom postmortem --set-file`` is shown with ␛, not
     written to the terminal as escape sequences (which would clear or retitle it)."""
-    from warroom.postmortem import save_sections
-
     incident_id = await seed(db_path, clock, policies)
     log = "before \x1b[2J\x1b]0;pwned\x07 after"
-    async with await Store.open(db_path, clock) as store:
-        await save_sections(
-            Commands(store, policies, "bob", UTC), f"INC-{incident_id}", {"root_cause": log}
-        )
-    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="alice")
-    async with app.run_test(size=(160, 50)) as pilot:
-        screen = PostmortemScreen(incident_id)
-        await app.push_screen(screen)
-        await settle(app, pilot)
+    async with commands_on(db_path, clock, policies, actor="bob") as bob:
+        await bob.save_sections(f"INC-{incident_id}", {"root_cause": log})
+    async with console(size=(160, 50), actor="alice") as (app, pilot):
+        screen = await show(app, pilot, PostmortemScreen(incident_id))
         area = screen.query_one("#section-root_cause", TextArea)
         assert area.text == log  # kept exactly
         lines = ["".join(s.text for s in area.render_line(y)) for y in range(area.size.height)]
@@ -168,24 +145,18 @@ async def test_control_characters_stored_by_the_cli_never_reach_the_terminal(
 
 
 async def test_a_section_saved_elsewhere_while_edited_here_keeps_both_texts(
-    db_path: Path, clock: ManualClock, policies: Policies
+    console: ConsoleFactory, db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
     """Two people write the root cause at once: the second save never wipes the first."""
-    from warroom.postmortem import save_sections
-
     incident_id = await seed(db_path, clock, policies)
     ref = f"INC-{incident_id}"
-    app = make_app(f"sqlite+aiosqlite:///{db_path}", policies, clock, actor="alice")
-    async with app.run_test(size=(160, 50)) as pilot:
-        screen = PostmortemScreen(incident_id)
-        await app.push_screen(screen)
-        await settle(app, pilot)
+    async with console(size=(160, 50), actor="alice") as (app, pilot):
+        screen = await show(app, pilot, PostmortemScreen(incident_id))
         screen.query_one("#section-root_cause", TextArea).focus()
-        await type_text(pilot, "Pool 0")
+        await paste(pilot, "Pool 0")
         await settle(app, pilot)
-        async with await Store.open(db_path, clock) as other:  # bob, in another console
-            bob = Commands(other, policies, "bob", UTC)
-            await save_sections(bob, ref, {"root_cause": "Deploy 4812 halved the pool"})
+        async with commands_on(db_path, clock, policies, actor="bob") as bob:  # elsewhere
+            await bob.save_sections(ref, {"root_cause": "Deploy 4812 halved the pool"})
         await app.check_changes()
         await settle(app, pilot)
         text = screen.query_one("#section-root_cause", TextArea).text
@@ -200,15 +171,13 @@ async def test_saving_over_a_section_someone_else_changed_is_refused(
     db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
     from warroom.errors import BadInput
-    from warroom.postmortem import save_sections
-
     incident_id = await seed(db_path, clock, policies)
     ref = f"INC-{incident_id}"
-    async with await Store.open(db_path, clock) as store:
-        alice = Commands(store, policies, "alice", UTC)
-        await save_sections(alice, ref, {"impact": "EU checkout down"})
+    async with commands_on(db_path, clock, policies) as alice:
+        store = alice.store
+        await alice.save_sections(ref, {"impact": "EU checkout down"})
         try:
-            await save_sections(alice, ref, {"impact": "mine"}, base={"impact": ""})
+            await alice.save_sections(ref, {"impact": "mine"}, base={"impact": ""})
         except BadInput as err:
             assert "someone else saved impact" in err.message
         else:

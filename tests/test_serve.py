@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import Warroom
+from tests.net_helpers import free_port
 from warroom.cli.web_console import console_command
 
 
@@ -54,37 +54,45 @@ def test_a_password_goes_through_the_environment_not_the_command_line() -> None:
     assert cmd.env == {"WARROOM_DB": url}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _first_answer(proc: subprocess.Popen[bytes], port: int) -> tuple[int, str] | None:
+    """The server's first answer to ``GET /``; None when it exited before answering."""
+    deadline = time.monotonic() + 30
+    while proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
+                return resp.status, resp.read().decode()
+        except (urllib.error.URLError, ConnectionError):
+            assert time.monotonic() < deadline, "the server did not answer in 30 s"
+            time.sleep(0.1)  # polling a server that is starting, not waiting for a timer
+    return None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 def test_the_server_answers_over_http_and_stops(tmp_path: Path) -> None:
-    port = _free_port()
     argv = [sys.executable, "-m", "warroom", "--db", str(tmp_path / "w.db"), "--as", "alice"]
-    proc = subprocess.Popen(
-        [*argv, "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        status = None
-        while status is None:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
-                    status, page = resp.status, resp.read().decode()
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "the server did not answer in 30 s"
-                time.sleep(0.1)  # polling a server that is starting, not waiting for a timer
-        assert status == 200
-        assert "warroom" in page and f"ws://127.0.0.1:{port}/ws" in page
-    finally:
-        proc.terminate()
+    for _attempt in range(3):  # a parallel test worker may take the free port first
+        port = free_port()
+        proc = subprocess.Popen(
+            [*argv, "serve", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+            answer = _first_answer(proc, port)
+        finally:
+            _stop(proc)
+        error = proc.stderr.read().decode() if proc.stderr else ""
+        if answer is not None or "in use" not in error:
+            break
+    assert answer is not None, error
+    status, page = answer
+    assert status == 200
+    assert "warroom" in page and f"ws://127.0.0.1:{port}/ws" in page

@@ -29,6 +29,11 @@ class NotFound(BadInput):
     """An unknown reference, person or item (exit 2)."""
 
 
+def no_incident(incident_id: int) -> NotFound:
+    """The one "no such incident" error, wherever an incident number names nothing."""
+    return NotFound(f"no incident INC-{incident_id} in this database (see warroom list).")
+
+
 class NotPermitted(WarroomError):
     """The policy does not allow this actor to do this (exit 3)."""
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from warroom.clock import local_zone
+from warroom.durations import human_duration
 from warroom.errors import BadInput
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -113,34 +114,3 @@ def iso_z(dt: datetime | None) -> str | None:
     if dt is None:
         return None
     return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def minutes_between(a: datetime | None, b: datetime | None) -> float | None:
-    """b - a in minutes, None when either is unknown."""
-    if a is None or b is None:
-        return None
-    return round((b - a).total_seconds() / 60.0, 2)
-
-
-def human_duration(delta: timedelta) -> str:
-    secs = int(delta.total_seconds())
-    sign = "-" if secs < 0 else ""
-    secs = abs(secs)
-    d, rem = divmod(secs, 86400)
-    h, rem = divmod(rem, 3600)
-    m, s = divmod(rem, 60)
-    if d:
-        return f"{sign}{d}d {h}h"
-    if h:
-        return f"{sign}{h}h {m:02d}m"
-    return f"{sign}{m}m {s:02d}s"
-
-
-def countdown(delta: timedelta) -> str:
-    """mm:ss (or h:mm:ss) for a countdown; negative means overdue."""
-    secs = int(delta.total_seconds())
-    sign = "-" if secs < 0 else ""
-    secs = abs(secs)
-    h, rem = divmod(secs, 3600)
-    m, s = divmod(rem, 60)
-    return f"{sign}{h}:{m:02d}:{s:02d}" if h else f"{sign}{m:02d}:{s:02d}"

@@ -14,8 +14,8 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
+from warroom.durations import countdown
 from warroom.escalation import Plan, Step
-from warroom.timeparse import countdown
 
 ALARM = "bold #ffffff on #b3261e"  # reads on the dark and the light theme
 

@@ -9,8 +9,8 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
+from warroom.durations import countdown
 from warroom.text import printable
-from warroom.timeparse import countdown
 from widgets.severity_text import severity_text
 
 

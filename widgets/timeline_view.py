@@ -1,6 +1,6 @@
 """The live timeline of an incident, line-rendered.
 
-Rows are the plain tuples of ``warroom.incident.queries.timeline_rows``
+Rows are the ``EntryRow`` named tuples of ``warroom.incident.queries.timeline_rows``
 (seq, at, recorded_at, author, role, kind, text). Only the rows on screen are
 drawn (``render_line``); for the rest the widget keeps one integer per row (the
 first screen line of the row), so 100,000 entries cost a few megabytes and open
@@ -18,7 +18,6 @@ import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
 
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.segment import Segment
@@ -31,9 +30,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from warroom.incident.queries import EntryRow
 from warroom.text import printable
 
-Row = Sequence[Any]  # (seq, at, recorded_at, author, role, kind, text)
+Row = EntryRow
 
 # kind -> (the word shown, the colour group)
 KIND_LOOK: dict[str, tuple[str, str]] = {
@@ -68,7 +68,7 @@ def _compact(rows: Iterable[Row]) -> list[Row]:
     """Rows with their few distinct names shared (100,000 rows hold 6 authors, not 100,000)."""
     intern = sys.intern
     return [
-        (seq, at, rec, intern(author), intern(role) if role else role, intern(kind), text)
+        EntryRow(seq, at, rec, intern(author), intern(role) if role else role, intern(kind), text)
         for seq, at, rec, author, role, kind, text in rows
     ]
 
@@ -166,11 +166,11 @@ class TimelineView(ScrollView, can_focus=True):
 
     @property
     def last_seq(self) -> int:
-        return int(self.rows[-1][0]) if self.rows else 0
+        return self.rows[-1].seq if self.rows else 0
 
     @property
     def first_seq(self) -> int:
-        return int(self.rows[0][0]) if self.rows else 0
+        return self.rows[0].seq if self.rows else 0
 
     @property
     def older_missing(self) -> int:
@@ -189,7 +189,7 @@ class TimelineView(ScrollView, can_focus=True):
     def append_rows(self, rows: Iterable[Row]) -> int:
         """Add rows after the last one shown (rows already shown are skipped)."""
         last = self.last_seq
-        fresh = _compact(r for r in rows if int(r[0]) > last)
+        fresh = _compact(r for r in rows if int(r.seq) > last)
         if not fresh:
             return 0
         self.loaded = True
@@ -209,7 +209,7 @@ class TimelineView(ScrollView, can_focus=True):
     def prepend_rows(self, rows: Iterable[Row]) -> int:
         """Add older rows before the first one shown, keeping the view where it is."""
         first = self.first_seq
-        older = _compact(r for r in rows if int(r[0]) < first)
+        older = _compact(r for r in rows if int(r.seq) < first)
         if not older:
             return 0
         self.rows[:0] = older
@@ -250,7 +250,7 @@ class TimelineView(ScrollView, can_focus=True):
         lines = 0
         for row in rows:
             starts.append(lines)
-            body = row[6]
+            body = row.text
             if not body.isprintable():
                 body = printable(body)
             avail = width - (indent if wide else self._head_cells(row))
@@ -267,9 +267,9 @@ class TimelineView(ScrollView, can_focus=True):
 
     def _head_cells(self, row: Row) -> int:
         """Cells before the text on a row's first line (narrow layout)."""
-        tag = KIND_LOOK.get(row[5], (row[5].upper(), "system"))[0]
-        role = row[4] or ""
-        author = clean(row[3])[:AUTHOR_CELLS]
+        tag = KIND_LOOK.get(row.kind, (row.kind.upper(), "system"))[0]
+        role = row.role or ""
+        author = clean(row.author)[:AUTHOR_CELLS]
         cells = 7 + (len(role) + 1 if role else 0)
         cells += (len(author) if author.isascii() else cell_len(author)) + 1
         return cells + (len(tag) + 1 if tag else 0)
@@ -337,10 +337,10 @@ class TimelineView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         index = bisect_right(self._starts, line) - 1
         row = self.rows[index]
-        strips = self._cache.get(row[0])
+        strips = self._cache.get(row.seq)
         if strips is None:
             strips = self._render_row(row)
-            self._cache[row[0]] = strips
+            self._cache[row.seq] = strips
         part = line - self._starts[index]
         strip = strips[part] if part < len(strips) else Strip.blank(width, base)
         return strip.crop_extend(0, width, base)
@@ -349,19 +349,19 @@ class TimelineView(ScrollView, can_focus=True):
         return self.get_component_rich_style(f"timeline--{name}")
 
     def _when(self, row: Row) -> str:
-        at: datetime = row[1]
+        at: datetime = row.at
         shown = at.astimezone(UTC if self.utc else self.tz)
         stamp = shown.strftime("%H:%M:%S" if self.wide else "%H:%M")
-        recorded: datetime = row[2]
+        recorded: datetime = row.recorded_at
         return stamp + ("*" if recorded - at > BACKDATED else " ")
 
     def _render_row(self, row: Row) -> list[Strip]:
         base = self.rich_style
         wide = self.wide
-        tag, group = KIND_LOOK.get(row[5], (clean(row[5]).upper(), "system"))
-        role = row[4] or ""
-        author = clean(row[3])[:AUTHOR_CELLS]
-        body = clean(row[6])
+        tag, group = KIND_LOOK.get(row.kind, (clean(row.kind).upper(), "system"))
+        role = row.role or ""
+        author = clean(row.author)[:AUTHOR_CELLS]
+        body = clean(row.text)
         look = base + self._style(group)
         head: list[Segment] = [Segment(self._when(row) + " ", base + self._style("time"))]
         if wide:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from warroom.errors import BadInput, NotFound
+from warroom.errors import BadInput, no_incident
 from warroom.incident.refs import parse_ref, ref_for
 from warroom.incident.timeline import ChainReport, verify_chain
 from warroom.models import Incident, TimelineEntry
@@ -72,7 +72,7 @@ async def _check_ref(store: Store, ref: str) -> int:
     n = parse_ref(ref)
     async with store.read() as s:
         if await s.get(Incident, n) is None:
-            raise NotFound(f"no incident {ref_for(n)} in this database (see warroom list).")
+            raise no_incident(n)
     return n
 
 

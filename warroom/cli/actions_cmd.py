@@ -19,15 +19,12 @@ from warroom.files import write_text_atomic
 from warroom.incident.actions import (
     KINDS,
     STATUS_LABELS,
-    add_action,
-    complete_action,
     days_overdue,
     is_overdue,
     item_json,
     item_ref,
     list_actions,
     local_today,
-    update_action,
 )
 from warroom.incident.refs import ref_for
 from warroom.models import ActionItem
@@ -133,8 +130,8 @@ def add_cmd(
     """Add an action item to incident REF."""
 
     async def work(env: Env) -> None:
-        item = await add_action(
-            env.commands, ref, title, kind=kind, owner=owner, priority=priority, due=due
+        item = await env.commands.add_action(
+            ref, title, kind=kind, owner=owner, priority=priority, due=due
         )
         if as_json:
             emit_json(item_json(item, local_today(env.store.clock.now(), env.tz)))
@@ -170,8 +167,7 @@ def update_cmd(
     """Change an action item (ITEM: AI-3 or 3)."""
 
     async def work(env: Env) -> None:
-        found = await update_action(
-            env.commands,
+        found = await env.commands.update_action(
             item,
             title=title,
             kind=kind,
@@ -197,7 +193,7 @@ def done_cmd(ctx: CliContext, item: str, as_json: bool) -> None:
     """Mark an action item done (ITEM: AI-3 or 3)."""
 
     async def work(env: Env) -> None:
-        found = await complete_action(env.commands, item)
+        found = await env.commands.complete_action(item)
         if as_json:
             emit_json(item_json(found, local_today(env.store.clock.now(), env.tz)))
         else:

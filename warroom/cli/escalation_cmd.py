@@ -19,6 +19,7 @@ from warroom.clock import ScaledClock, SystemClock
 from warroom.errors import WarroomError
 from warroom.escalation import EscalationLoop, TickReport
 from warroom.escalation.report import escalation_report
+from warroom.incident.queries import EntryRow
 from warroom.incident.refs import parse_ref
 from warroom.notify import AppriseSender, DrillSender, Sender
 from warroom.policy.loader import bundled_dir
@@ -192,10 +193,10 @@ def drill(
             + ("" if notify else "; pages are recorded, not sent (--notify sends them)")
         )
 
-        def show(row: Any) -> None:
-            _seq, at, _rec, author, role, kind, text = row
-            who = f"{role}/{author}" if role else author
-            line = f"{local(at, ctx.tz, '%H:%M:%S')}  {kind:<9} {who:<14} {printable(text)}"
+        def show(row: EntryRow) -> None:
+            who = f"{row.role}/{row.author}" if row.role else row.author
+            when = local(row.at, ctx.tz, "%H:%M:%S")
+            line = f"{when}  {row.kind:<9} {who:<14} {printable(row.text)}"
             click.echo(line)
 
         async def main() -> None:

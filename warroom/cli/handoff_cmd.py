@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 import click
 
@@ -63,9 +63,8 @@ def _print(r: HandoffReview, tz: tzinfo) -> None:
         )
         nxt = o.next_escalation
         if nxt:
-            due = datetime.fromisoformat(nxt["due_at"].replace("Z", "+00:00"))
-            late = " (overdue)" if nxt["overdue"] else ""
-            click.echo(f"      next escalation {local(due, tz, FMT)}{late}: {nxt['action']}")
+            late = " (overdue)" if nxt.overdue else ""
+            click.echo(f"      next escalation {local(nxt.due_at, tz, FMT)}{late}: {nxt.action}")
         u = o.last_update
         if u:
             click.echo(

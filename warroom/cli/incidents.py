@@ -8,14 +8,16 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from warroom.cli.context import CliContext, Env, emit_json, run
-from warroom.cli.output import fields, local, minutes, table
+from warroom.cli.output import fields, local, table
 from warroom.cli.root import cli
-from warroom.errors import BadInput
-from warroom.incident.queries import durations, incident_summary, list_incidents, load_view
+from warroom.durations import hm, incident_durations
+from warroom.errors import BadInput, no_incident
+from warroom.incident.prefix import split_role_prefix
+from warroom.incident.queries import incident_summary, list_incidents, load_view
 from warroom.incident.refs import parse_ref
 from warroom.incident.timeline import verify_timelines
+from warroom.incident.verbs import Command, Note, perform
 from warroom.models import Incident
-from warroom.policy import Policies
 from warroom.postmortem.overview import postmortem_list_note, postmortem_states
 from warroom.text import has_control, printable
 
@@ -99,26 +101,17 @@ def log(
         )
 
     async def work(env: Env) -> None:
-        body, prefix_role = text, role
-        if role is None:  # "IC: ..." sets the role prefix, as in the console
-            body, prefix_role = split_role_prefix(text, env.policies)
-        entry = await env.commands.log(ref, body, role=prefix_role, kind=kind, at=ctx.time(at))
+        if role is None:  # "IC: ..." sets the role, as in the console's scribe line
+            prefix_role, body = split_role_prefix(text, env.policies.warroom.rules.message_prefixes)
+        else:
+            prefix_role, body = role, text
+        note = Note(body, prefix_role, ctx.time(at), kind)
+        entry = (await perform(env.commands, ref, note)).result
         click.echo(
             f"{parse_ref_str(ref)} #{entry.seq} recorded at {local(entry.at, env.tz, '%H:%M:%S')}"
         )
 
     run(ctx, work)
-
-
-def split_role_prefix(text: str, policies: Policies) -> tuple[str, str | None]:
-    """A leading ``IC:``/``COMMS:``/``ENG:``/``SCRIBE:`` (the policy's prefixes) becomes
-    the entry's role; the rest of the text is kept exactly as typed."""
-    prefixes = policies.warroom.rules.message_prefixes
-    head, sep, rest = text.partition(":")
-    role = prefixes.get(head.strip().upper()) if sep and head == head.lstrip() else None
-    if role is None or not rest.strip():
-        return text, None
-    return rest.removeprefix(" "), role
 
 
 def run_error(message: str) -> None:
@@ -131,14 +124,14 @@ def parse_ref_str(ref: str) -> str:
     return f"INC-{parse_ref(ref)}"
 
 
-def _simple(name: str, method: str, help_text: str, past: str) -> None:
+def _simple(name: str, verb: str, help_text: str, past: str) -> None:
     @cli.command(name=name, help=help_text)
     @click.argument("ref")
     @at_option
     @pass_ctx
-    def verb(ctx: CliContext, ref: str, at: str | None) -> None:
+    def command(ctx: CliContext, ref: str, at: str | None) -> None:
         async def work(env: Env) -> None:
-            inc = await getattr(env.commands, method)(ref, at=ctx.time(at))
+            inc = (await perform(env.commands, ref, Command(verb, at=ctx.time(at)))).result
             when = getattr(inc, f"{past}_at")
             click.echo(f"{inc.ref} {past} at {local(when, env.tz)}")
 
@@ -146,8 +139,8 @@ def _simple(name: str, method: str, help_text: str, past: str) -> None:
 
 
 _simple("ack", "ack", "Acknowledge an incident (stops the no-ack escalation).", "acknowledged")
-_simple("mitigate", "mitigate", "Mark customer impact as stopped.", "mitigated")
-_simple("resolve", "resolve", "Resolve an incident (only its IC may).", "resolved")
+_simple("mitigate", "mitigated", "Mark customer impact as stopped.", "mitigated")
+_simple("resolve", "resolved", "Resolve an incident (only its IC may).", "resolved")
 _simple("close", "close", "Close a resolved incident (only its IC may).", "closed")
 
 
@@ -161,7 +154,8 @@ def assign(ctx: CliContext, ref: str, role: str, name: str, at: str | None) -> N
     """Give a war-room role (ic, comms, tech, scribe) to someone."""
 
     async def work(env: Env) -> None:
-        inc = await env.commands.assign(ref, role, name, at=ctx.time(at))
+        call = Command("assign", name, role=role, at=ctx.time(at))
+        inc = (await perform(env.commands, ref, call)).result
         click.echo(f"{inc.ref} {role.lower()}: {printable(name)}")
 
     run(ctx, work)
@@ -176,7 +170,7 @@ def severity(ctx: CliContext, ref: str, level: str, at: str | None) -> None:
     """Change an incident's severity (only its IC may)."""
 
     async def work(env: Env) -> None:
-        inc = await env.commands.set_severity(ref, level, at=ctx.time(at))
+        inc = (await perform(env.commands, ref, Command("sev", level, at=ctx.time(at)))).result
         click.echo(f"{inc.ref} is now SEV{inc.severity}")
 
     run(ctx, work)
@@ -191,7 +185,7 @@ def phase(ctx: CliContext, ref: str, name: str, at: str | None) -> None:
     """Move an incident to a workflow phase of the policy."""
 
     async def work(env: Env) -> None:
-        inc = await env.commands.set_phase(ref, name, at=ctx.time(at))
+        inc = (await perform(env.commands, ref, Command("phase", name, at=ctx.time(at)))).result
         click.echo(f"{inc.ref} phase: {inc.phase}")
 
     run(ctx, work)
@@ -206,7 +200,8 @@ def milestone(ctx: CliContext, ref: str, name: str, when: str) -> None:
     """Record when the problem started or was detected, after the fact."""
 
     async def work(env: Env) -> None:
-        inc = await env.commands.set_milestone(ref, name, ctx.time(when, "TIME"))  # type: ignore[arg-type]
+        call = Command("milestone", name, at=ctx.time(when, "TIME"))
+        inc = (await perform(env.commands, ref, call)).result
         click.echo(
             f"{inc.ref} {name.lower()} at {local(getattr(inc, name.lower() + '_at'), env.tz)}"
         )
@@ -251,7 +246,7 @@ def list_cmd(ctx: CliContext, show_all: bool, as_json: bool) -> None:
                     i.phase,
                     r.ic or "(no IC)",
                     local(i.declared_at, env.tz),
-                    minutes(age) if not i.resolved_at else "-",
+                    hm(age) if not i.resolved_at else "-",
                     i.title,
                 )
             )
@@ -275,7 +270,7 @@ def show(ctx: CliContext, ref: str, as_json: bool) -> None:
             emit_json(view.to_json())
             return
         i, tz = view.incident, env.tz
-        d = durations(i)
+        d = incident_durations(i)
         click.echo(
             fields(
                 [
@@ -289,8 +284,8 @@ def show(ctx: CliContext, ref: str, as_json: bool) -> None:
                     ("Mitigated", local(i.mitigated_at, tz)),
                     ("Resolved", local(i.resolved_at, tz)),
                     ("Closed", local(i.closed_at, tz)),
-                    ("Time to ack", minutes(d["time_to_ack_min"])),
-                    ("Time to resolve", minutes(d["time_to_resolve_min"])),
+                    ("Time to ack", hm(d["time_to_ack_min"], exact=True)),
+                    ("Time to resolve", hm(d["time_to_resolve_min"], exact=True)),
                 ]
                 + [
                     (label, view.roles[k].person if k in view.roles else "(vacant)")
@@ -325,7 +320,7 @@ def verify(ctx: CliContext, ref: str | None, as_json: bool) -> None:
             if ref:
                 ids = [parse_ref(ref)]
                 if await s.get(Incident, ids[0]) is None:
-                    raise BadInput(f"no incident INC-{ids[0]} in this database (see warroom list).")
+                    raise no_incident(ids[0])
             else:
                 q_ids = select(col(Incident.id)).order_by(col(Incident.id))
                 ids = [n for n in (await s.execute(q_ids)).scalars() if n is not None]

@@ -29,12 +29,3 @@ def fields(pairs: Sequence[tuple[str, object]]) -> str:
     return "\n".join(
         f"{k.ljust(width)}  {printable(str(v if v is not None else '-'))}" for k, v in pairs
     )
-
-
-def minutes(value: float | None) -> str:
-    if value is None:
-        return "unknown"
-    if value < 60:
-        return f"{value:g} min"
-    h, m = divmod(round(value), 60)
-    return f"{h} h {m:02d} min"

@@ -21,7 +21,7 @@ from warroom.cli.context import CliContext, Env, emit_json, guard, run
 from warroom.cli.root import cli
 from warroom.errors import BadInput
 from warroom.files import write_text_atomic
-from warroom.postmortem import load_document, move_status, render_markdown, save_sections, to_json
+from warroom.postmortem import load_document, render_markdown, to_json
 from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
 from warroom.postmortem.document import PostmortemDoc
 from warroom.postmortem.sections import STATUS_LABELS, title
@@ -146,7 +146,7 @@ def postmortem(
     async def work(env: Env) -> None:
         if editing:
             if changes or author:
-                saved = await save_sections(env.commands, ref, changes, author=author)
+                saved = await env.commands.save_sections(ref, changes, author=author)
                 names = ", ".join(title(k).lower() for k in changes) or "author"
                 click.echo(
                     f"{ref.upper()} post-mortem: {names} saved."
@@ -155,7 +155,7 @@ def postmortem(
                 )
             if status:
                 before = (await load_document(env.store, env.policies, ref)).status
-                pm = await move_status(env.commands, ref, status)
+                pm = await env.commands.move_postmortem_status(ref, status)
                 click.echo(
                     f"{ref.upper()} post-mortem: {STATUS_LABELS[before]} -> "
                     f"{STATUS_LABELS[pm.status]}."

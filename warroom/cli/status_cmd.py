@@ -13,7 +13,7 @@ from sqlmodel import col
 from warroom.cli.context import CliContext, Env, bad, emit_json, run
 from warroom.cli.output import local
 from warroom.cli.root import cli
-from warroom.comms.updates import Posted, deliver_now, post_update
+from warroom.comms.updates import Posted, deliver_now
 from warroom.models import Delivery
 from warroom.notify import AppriseSender
 from warroom.text import printable
@@ -59,7 +59,7 @@ def status(
         text = sys.stdin.read()
 
     async def work(env: Env) -> None:
-        posted = await post_update(env.commands, ref, audience=audience, stage=stage, text=text)
+        posted = await env.commands.post_update(ref, audience=audience, stage=stage, text=text)
         if send and posted.delivery_ids:
             await deliver_now(env.store, AppriseSender(), posted.delivery_ids)
         async with env.store.read() as s:

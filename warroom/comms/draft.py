@@ -8,20 +8,22 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warroom.comms import templates
 from warroom.comms.destinations import urls_for
-from warroom.errors import BadInput, NotFound
+from warroom.errors import BadInput, no_incident
 from warroom.escalation.engine import IncidentSnapshot, plan
 from warroom.escalation.snapshot import snapshot_in
-from warroom.incident.commands import Commands
 from warroom.incident.milestones import MILESTONES
 from warroom.incident.refs import parse_ref, ref_for
 from warroom.models import Incident
 from warroom.policy import Policies
 from warroom.policy.communications import CommunicationsPolicy
 from warroom.store import Store
+
+if TYPE_CHECKING:
+    from warroom.incident.commands import Commands
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ async def load_incident(store: Store, ref: str) -> tuple[Incident, IncidentSnaps
     async with store.read() as s:
         inc = await s.get(Incident, n)
         if inc is None:
-            raise NotFound(f"no incident {ref_for(n)} in this database (see warroom list).")
+            raise no_incident(n)
         return inc, await snapshot_in(s, inc)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from warroom.durations import hm
 from warroom.errors import PolicyError
 from warroom.incident.milestones import MILESTONES
 from warroom.policy.communications import CommunicationsPolicy
@@ -24,12 +25,8 @@ SUFFIX = ".txt.j2"
 
 
 def minutes_text(minutes: float | None) -> str:
-    """``2 h 05 min``, ``45 min``; empty when unknown."""
-    if minutes is None:
-        return ""
-    total = max(round(minutes), 0)
-    h, m = divmod(total, 60)
-    return f"{h} h {m:02d} min" if h else f"{m} min"
+    """``2 h 05 min``, ``45 min`` (never negative); empty when unknown."""
+    return hm(None if minutes is None else max(minutes, 0), unknown="")
 
 
 def clock_time(value: datetime | None, fmt: str = "%H:%M UTC") -> str:

@@ -1,18 +1,17 @@
 """Posting a stakeholder status update: validate, render, record, queue.
 
-:func:`post_update` checks the audience and stage against communications.yaml, renders
-the stage's template when no text is given, records the update through
-:meth:`Commands.record_status` (the timeline entry, the cadence, and one delivery-outbox
-row per destination, in one transaction) and says where it will go. Sending is the
+``Commands.post_update`` (:mod:`warroom.incident.status_verbs`) checks the audience and
+stage against communications.yaml, renders the stage's template when no text is given,
+records the update through ``Commands.record_status`` (the timeline entry, the cadence,
+and one delivery-outbox row per destination, in one transaction) and returns a
+:class:`Posted` saying where it will go; the rules it applies live here. Sending is the
 outbox's job (:mod:`warroom.escalation.delivery`): ``warroom watch`` or an open console
 sends and retries; :func:`deliver_now` makes one first attempt for a CLI that wants it.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,17 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from warroom.comms.destinations import Destination, urls_for
-from warroom.comms.draft import (
-    load_incident,
-    next_update_after,
-    refuse_unresolved,
-    render_stage,
-)
+from warroom.comms.destinations import Destination
 from warroom.errors import BadInput
 from warroom.escalation import delivery
-from warroom.incident.commands import Commands
-from warroom.models import Delivery, StatusUpdate
+from warroom.models import StatusUpdate
 from warroom.notify import Sender
 from warroom.policy import Policies
 from warroom.store import Store
@@ -105,85 +97,6 @@ def split_console_argument(policies: Policies, argument: str) -> tuple[str, str 
     return "internal", None, argument
 
 
-# --- rendering ----------------------------------------------------------------------------
-
-
-async def post_update(
-    commands: Commands,
-    ref: str,
-    *,
-    audience: str,
-    stage: str | None = None,
-    text: str | None = None,
-    at: datetime | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> Posted:
-    """Record a status update (``text``, or the stage's template when None) and queue
-    it to the audience's destinations."""
-    policies = commands.policies
-    comms = policies.communications
-    audience, stage = commands.status_audience_stage(audience, stage)
-    inc, snap = await load_incident(commands.store, ref)
-    if stage is None and text is None:  # a template needs a stage: the incident's state's
-        stage = comms.stage_for(inc.status)
-        if stage is None:
-            raise BadInput(
-                f"say which stage this update is for (the stages are {', '.join(comms.stages)})."
-            )
-    spec = comms.stages[stage] if stage else None
-    refuse_unresolved(comms, inc, stage)
-    next_update = next_update_after(commands, snap, at)
-    from_template = text is None
-    if text is None:
-        assert stage is not None
-        text = await render_stage(commands, inc, snap, audience, stage, at)
-    aud = comms.audiences[audience]
-    title = aud.title.format(
-        ref=inc.ref,
-        title=inc.title,
-        severity=inc.severity,
-        stage=spec.name if spec else "update",
-        audience=aud.name,
-    )
-    env = os.environ if environ is None else environ
-    dests = [Destination(url, title) for url in urls_for(audience, aud, env)]
-    queued, held = ([], dests) if inc.drill else (dests, [])
-    update = await commands.record_status(
-        inc.ref or ref, text, audience=audience, stage=stage, at=at, destinations=queued
-    )
-    warnings: list[str] = []
-    need = requirement(policies, audience, inc.severity)
-    if need == NOT_EXPECTED:
-        warnings.append(
-            f"severity.yaml says SEV{inc.severity} needs no {aud.name.lower()} communication."
-        )
-    missing = [a for a in required_audiences(policies, inc.severity) if a != audience]
-    async with commands.store.read() as s:
-        q = select(col(Delivery.id)).where(col(Delivery.status_update_id) == update.id)
-        ids = [int(i or 0) for i in (await s.execute(q.order_by(col(Delivery.id)))).scalars()]
-        sent_to = await _audiences_updated(s, inc.id or 0)
-    missing = [a for a in missing if a not in sent_to]
-    if missing:
-        warnings.append(
-            f"SEV{inc.severity} also requires updates to {', '.join(missing)} (none recorded yet)."
-        )
-    return Posted(
-        update=update,
-        ref=inc.ref or ref,
-        audience=audience,
-        audience_name=aud.name,
-        stage=stage,
-        stage_name=spec.name if spec else None,
-        from_template=from_template,
-        requirement=need,
-        next_update_at=next_update,
-        queued=queued,
-        held=held,
-        delivery_ids=ids,
-        warnings=warnings,
-    )
-
-
 def summary(p: Posted) -> str:
     """One line for the console: what was recorded and where it goes."""
     stage = f" ({p.stage_name})" if p.stage_name else ""
@@ -199,7 +112,7 @@ def summary(p: Posted) -> str:
     return line + "."
 
 
-async def _audiences_updated(s: Any, incident_id: int) -> set[str]:
+async def audiences_updated(s: Any, incident_id: int) -> set[str]:
     q = select(col(StatusUpdate.audience)).where(col(StatusUpdate.incident_id) == incident_id)
     return {str(a) for a in (await s.execute(q.distinct())).scalars()}
 

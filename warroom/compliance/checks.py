@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from warroom.compliance.facts import IncidentFacts
+from warroom.durations import hm, human_duration
 from warroom.escalation.engine import plan
 from warroom.incident.actions import item_ref
 from warroom.policy import Policies
 from warroom.policy.models import COMPLIANCE_CHECKS
 from warroom.postmortem.deadline import deadline_for
 from warroom.postmortem.sections import STATUS_LABELS
-from warroom.timeparse import human_duration
 
 PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not_applicable"
 
@@ -55,15 +55,6 @@ def failed(reason: str) -> Outcome:
 
 def not_applicable(reason: str) -> Outcome:
     return Outcome(NOT_APPLICABLE, reason)
-
-
-def _minutes(value: float) -> str:
-    """``45 min``, ``2 h 05 min``."""
-    total = round(value)
-    if total < 60:
-        return f"{total} min"
-    h, m = divmod(total, 60)
-    return f"{h} h {m:02d} min"
 
 
 def _valid(f: IncidentFacts) -> bool:
@@ -171,7 +162,7 @@ def updates_on_cadence(f: IncidentFacts, j: Judge) -> Outcome:
         due = p.next_update_due
         if due is not None and t > due:
             every = j.policies.level(p.severity).update_every_minutes
-            over = _minutes((t - due).total_seconds() / 60)
+            over = hm((t - due).total_seconds() / 60)
             since = (
                 j.time(last, f)
                 if last is not None

@@ -19,74 +19,37 @@ import os
 import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from platformdirs import user_data_dir
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 
 from warroom.clock import ManualClock
-from warroom.errors import BadInput, PolicyError
+from warroom.drills.events import MOVES_ENGINE, Event, run_event
+from warroom.errors import PolicyError
 from warroom.escalation import EscalationLoop, plan
 from warroom.escalation import delivery as deliveries
 from warroom.escalation.snapshot import load_snapshots
-from warroom.incident.actions import add_action, complete_action
 from warroom.incident.commands import Commands
 from warroom.incident.refs import parse_ref
-from warroom.models import ActionItem, ChecklistItem, Incident, TimelineEntry
+from warroom.incident.verbs import Command, Note, perform
+from warroom.models import ActionItem, Incident, TimelineEntry
 from warroom.notify import DrillSender
 from warroom.oncall.segments import person_on_call
 from warroom.policy import Policies, load_policies
 from warroom.policy.roster import ROSTER_FILE, Roster, load_roster
 from warroom.store import Store
+from warroom.strict import HHMM, Strict, time_of
 
 ENGINE_NAME = "warroom demo"
 MAX_ENGINE_STEPS = 2000
-# Events after which the escalation engine may have something new to do (the others,
-# notes, checklist ticks, roles, action items, cannot make a step due sooner).
-MOVES_ENGINE = frozenset({"declare", "ack", "severity", "status", "resolve", "close"})
-
 # --- the data files ------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Event(_Strict):
-    at: float  # minutes after the declaration
-    do: Literal[
-        "log",
-        "ack",
-        "assign",
-        "severity",
-        "phase",
-        "status",
-        "checklist",
-        "action",
-        "mitigate",
-        "resolve",
-        "close",
-    ]
-    by: str
-    text: str | None = None
-    role: str | None = None
-    kind: str | None = None
-    when: float | None = None  # a backdated entry: minutes after the declaration
-    person: str | None = None
-    to: int | str | None = None
-    audience: str = "internal"
-    item: str | None = None
-    title: str | None = None
-    owner: str | None = None
-    priority: str = "P2"
-    due_days: int = Field(default=7, ge=0)
-
-
-class OpenIncident(_Strict):
+class OpenIncident(Strict):
     key: str
     title: str
     severity: int = Field(ge=1, le=4)
@@ -100,20 +63,12 @@ class OpenIncident(_Strict):
     events: list[Event] = Field(default_factory=list)
 
 
-class OpenFile(_Strict):
+class OpenFile(Strict):
     you: str
     incidents: list[OpenIncident]
 
 
-class Note(_Strict):
-    at: float
-    by: str
-    text: str
-    role: str | None = None
-    kind: str = "note"
-
-
-class PastAction(_Strict):
+class PastAction(Strict):
     title: str
     owner: str
     priority: str = "P2"
@@ -122,11 +77,11 @@ class PastAction(_Strict):
     done_days: int | None = Field(default=None, ge=0)
 
 
-class PastIncident(_Strict):
+class PastIncident(Strict):
     title: str
     severity: int = Field(ge=1, le=4)
     days_ago: int = Field(ge=1)
-    hour: str  # HH:MM UTC
+    hour: HHMM  # UTC
     started: float
     detected: float
     ic: str
@@ -135,11 +90,11 @@ class PastIncident(_Strict):
     mitigated: float
     resolved: float
     closed_days: float
-    notes: list[Note] = Field(default_factory=list)
+    notes: list[Event] = Field(default_factory=list)  # events of the one format
     actions: list[PastAction] = Field(default_factory=list)
 
 
-class HistoryFile(_Strict):
+class HistoryFile(Strict):
     incidents: list[PastIncident]
 
 
@@ -270,17 +225,6 @@ class _Player:
     def oncall(self, at: datetime, kind: str = "primary") -> str | None:
         return person_on_call(self.roster, [], kind, at)
 
-    async def checklist(self, key: str, by: str, prefix: str) -> None:
-        ref = self.refs[key]
-        async with self.store.read() as s:
-            q = select(ChecklistItem).where(ChecklistItem.incident_id == parse_ref(ref))  # type: ignore[arg-type]
-            items = list((await s.execute(q)).scalars())
-        item = next((i for i in items if i.text.startswith(prefix)), None)
-        if item is None or item.id is None:
-            raise BadInput(f"demo data: no checklist item starting {prefix!r}")
-        if not item.done:
-            await self.as_(by).toggle_checklist(ref, item.id)
-
 
 def _open_events(p: _Player, inc: OpenIncident, now: datetime) -> None:
     declared = now - timedelta(minutes=inc.declared)
@@ -302,57 +246,23 @@ def _open_events(p: _Player, inc: OpenIncident, now: datetime) -> None:
 
     p.at(declared, declare)
     for ev in inc.events:
-        p.at(declared + timedelta(minutes=ev.at), _event_runner(p, inc.key, ev, minutes))
+        p.at(declared + timedelta(minutes=ev.at_min), _event_runner(p, inc, ev, declared))
 
 
 def _event_runner(
-    p: _Player, key: str, ev: Event, minutes: Callable[[float | None], datetime | None]
+    p: _Player, inc: OpenIncident, ev: Event, declared: datetime
 ) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
-        c = p.as_(ev.by)
-        ref = p.refs[key]
-        if ev.do == "log":
-            await c.log(
-                ref, ev.text or "", role=ev.role, kind=ev.kind or "note", at=minutes(ev.when)
-            )
-        elif ev.do == "ack":
-            await c.ack(ref)
-        elif ev.do == "assign":
-            await c.assign(ref, ev.role or "", ev.person or "")
-        elif ev.do == "severity":
-            await c.set_severity(ref, ev.to or 0)
-        elif ev.do == "phase":
-            await c.set_phase(ref, str(ev.to))
-        elif ev.do == "status":
-            await c.record_status(ref, ev.text or "", audience=ev.audience)
-        elif ev.do == "checklist":
-            await p.checklist(key, ev.by, ev.item or "")
-        elif ev.do == "action":
-            await add_action(
-                c,
-                ref,
-                ev.title or "",
-                kind=ev.kind or "preventive",
-                owner=ev.owner,
-                priority=ev.priority,
-                due=p.clock.now().date() + timedelta(days=ev.due_days),
-            )
-        elif ev.do == "mitigate":
-            await c.mitigate(ref)
-        elif ev.do == "resolve":
-            await c.resolve(ref)
-        elif ev.do == "close":
-            await c.close(ref)
+        await run_event(p.as_(ev.actor or inc.by), p.refs[inc.key], ev, declared)
 
-    setattr(run, "moves_engine", ev.do in MOVES_ENGINE)  # noqa: B010
+    setattr(run, "moves_engine", ev.verb in MOVES_ENGINE)  # noqa: B010
     return run
 
 
 def _past_events(p: _Player, n: int, inc: PastIncident, now: datetime) -> None:
     key = f"past-{n}"
-    hh, mm = (int(x) for x in inc.hour.split(":"))
     day = (now - timedelta(days=inc.days_ago)).date()
-    declared = datetime.combine(day, time(hh, mm), tzinfo=UTC)
+    declared = datetime.combine(day, time_of(inc.hour), tzinfo=UTC)
 
     def t(m: float) -> datetime:
         return declared + timedelta(minutes=m)
@@ -375,44 +285,36 @@ def _past_events(p: _Player, n: int, inc: PastIncident, now: datetime) -> None:
         )
         p.refs[key] = made.ref or ""
 
-    def do(when: datetime, fn: Callable[[str], Awaitable[object]], moves: bool = False) -> None:
+    def do(when: datetime, actor: str, call: Note | Command) -> None:
         async def run() -> None:
-            await fn(p.refs[key])
+            await perform(p.as_(actor), p.refs[key], call, environ={})
 
+        moves = isinstance(call, Command) and call.name in MOVES_ENGINE
         setattr(run, "moves_engine", moves)  # noqa: B010
         p.at(when, run)
 
     p.at(declared, declare)
-    do(t(inc.ack), lambda ref: p.as_(oncall).ack(ref), moves=True)
+    do(t(inc.ack), oncall, Command("ack"))
     if tech and tech != inc.ic:
-        do(t(inc.ack + 1), lambda ref: p.as_(inc.ic).assign(ref, "tech", tech or ""))
-    for note in inc.notes:
-        do(
-            t(note.at),
-            lambda ref, note=note: p.as_(who(note.by)).log(  # type: ignore[misc]
-                ref, note.text, role=note.role, kind=note.kind
-            ),
-        )
-    do(t(inc.mitigated), lambda ref: p.as_(inc.ic).mitigate(ref))
+        do(t(inc.ack + 1), inc.ic, Command("assign", tech, role="tech"))
+    for ev in inc.notes:
+        do(t(ev.at_min), who(ev.actor or inc.ic), ev.call(declared))
+    do(t(inc.mitigated), inc.ic, Command("mitigated"))
     resolved = t(inc.resolved)
-    do(resolved, lambda ref: p.as_(inc.ic).resolve(ref), moves=True)
+    do(resolved, inc.ic, Command("resolved"))
     for i, act in enumerate(inc.actions):
-        added = resolved + timedelta(minutes=5 + i)
-        do(
-            added,
-            lambda ref, act=act, added=added: add_action(  # type: ignore[misc]
-                p.as_(inc.ic),
-                ref,
-                act.title,
-                kind=act.kind,
-                owner=act.owner,
-                priority=act.priority,
-                due=added.date() + timedelta(days=act.due_days),
-            ),
+        action = Command(
+            "action",
+            act.title,
+            kind=act.kind,
+            owner=act.owner,
+            priority=act.priority,
+            due_days=act.due_days,
         )
+        do(resolved + timedelta(minutes=5 + i), inc.ic, action)
     closed = resolved + timedelta(days=inc.closed_days)
     if closed <= now:
-        do(closed, lambda ref: p.as_(inc.ic).close(ref), moves=True)
+        do(closed, inc.ic, Command("close"))
     for i, act in enumerate(inc.actions):
         if act.done_days is None:
             continue
@@ -429,7 +331,7 @@ def _completer(p: _Player, key: str, title: str, owner: str) -> Callable[[], Awa
                 ActionItem.incident_id == parse_ref(ref), ActionItem.title == title
             )
             item_id = (await s.execute(q)).scalar_one()
-        await complete_action(p.as_(owner), item_id)
+        await p.as_(owner).complete_action(item_id)
 
     return run
 

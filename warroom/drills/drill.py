@@ -13,62 +13,31 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError
 
 from warroom.clock import Clock
+from warroom.drills.events import Event, run_event
 from warroom.errors import BadInput, PolicyError
 from warroom.escalation import EscalationLoop
 from warroom.escalation.delivery import next_due as next_delivery
 from warroom.incident.commands import Commands
-from warroom.incident.queries import timeline_rows
+from warroom.incident.queries import EntryRow, timeline_rows
 from warroom.models import Incident
 from warroom.notify import Sender
 from warroom.policy import Policies
 from warroom.policy.loader import bundled_dir
 from warroom.policy.roster import Roster
 from warroom.store import Store
-
-ACTIONS = ("log", "ack", "severity", "assign", "mitigate", "resolve", "status")
-
-
-class DrillEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    at_minutes: float = Field(ge=0)
-    log: str | None = None
-    ack: str | None = None  # who acknowledges
-    severity: int | None = Field(default=None, ge=1, le=4)
-    assign: str | None = None  # "ROLE NAME"
-    mitigate: bool = False
-    resolve: bool = False
-    status: str | None = None
-    role: str | None = None
-    audience: str = "internal"
-    actor: str | None = Field(default=None, alias="as")
-
-    @model_validator(mode="after")
-    def _one_action(self) -> DrillEvent:
-        given = [a for a in ACTIONS if getattr(self, a) not in (None, False)]
-        if len(given) != 1:
-            raise ValueError(
-                f"each event needs exactly one of {', '.join(ACTIONS)} (got {given or 'none'})"
-            )
-        return self
-
-    @property
-    def action(self) -> str:
-        return next(a for a in ACTIONS if getattr(self, a) not in (None, False))
+from warroom.strict import Strict
 
 
-class Scenario(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Scenario(Strict):
     name: str
     title: str
     severity: int = Field(ge=1, le=4)
     ic: str | None = None
     duration_minutes: float = Field(gt=0)
-    events: list[DrillEvent] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)  # the one event format
 
 
 def drills_dir() -> Path:
@@ -125,25 +94,9 @@ class DrillClock:
         return self.cap is not None and self.base.now() >= self.cap
 
 
-async def _apply(cmd: Commands, ref: str, ev: DrillEvent, ic: str | None, at: datetime) -> None:
+async def _apply(cmd: Commands, ref: str, ev: Event, ic: str | None, start: datetime) -> None:
     actor = ev.actor or ic or cmd.actor
-    c = Commands(cmd.store, cmd.policies, actor, cmd.tz)
-    match ev.action:
-        case "log":
-            await c.log(ref, ev.log or "", role=ev.role, at=at)
-        case "ack":
-            await Commands(cmd.store, cmd.policies, ev.ack or actor, cmd.tz).ack(ref, at=at)
-        case "severity":
-            await c.set_severity(ref, ev.severity or 1, at=at)
-        case "assign":
-            role, _, person = (ev.assign or "").partition(" ")
-            await c.assign(ref, role, person.strip(), at=at)
-        case "mitigate":
-            await c.mitigate(ref, at=at)
-        case "resolve":
-            await c.resolve(ref, at=at)
-        case "status":
-            await c.record_status(ref, ev.status or "", audience=ev.audience, at=at)
+    await run_event(Commands(cmd.store, cmd.policies, actor, cmd.tz), ref, ev, start)
 
 
 async def run_drill(
@@ -156,7 +109,7 @@ async def run_drill(
     sender: Sender,
     speed: float,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    show: Callable[[tuple[object, ...]], None] | None = None,
+    show: Callable[[EntryRow], None] | None = None,
     actor: str = "drill",
 ) -> DrillResult:
     """Play ``scenario``: declare, run its events at their minute, tick the escalation
@@ -170,7 +123,7 @@ async def run_drill(
     assert inc.id is not None and inc.ref is not None
     start = inc.declared_at
     end = start + timedelta(minutes=scenario.duration_minutes)
-    pending = sorted(scenario.events, key=lambda e: e.at_minutes)
+    pending = sorted(scenario.events, key=lambda e: e.at_min)
     seen = 0
     pages = 0
     previous: datetime | None = None
@@ -178,7 +131,7 @@ async def run_drill(
     # plan of the incident before it, so hold the clock there rather than let it run on.
     first: list[datetime] | None = [start]
     while True:
-        event_at = start + timedelta(minutes=pending[0].at_minutes) if pending else end
+        event_at = start + timedelta(minutes=pending[0].at_min) if pending else end
         due = first if first is not None else await _next_due(loop, inc.id)
         first = None
         previous, clock.cap = clock.cap, min(event_at, end, *due)
@@ -188,12 +141,12 @@ async def run_drill(
         for row in await timeline_rows(store, inc.id, seen):
             if show:
                 show(row)
-            seen = int(row[0])
+            seen = row.seq
         cap, reached = clock.cap, clock.reached_cap()
         if reached and cap >= end:
             break
         if reached and pending and cap >= event_at:
-            await _apply(cmd, inc.ref, pending.pop(0), scenario.ic, event_at)
+            await _apply(cmd, inc.ref, pending.pop(0), scenario.ic, start)
         elif not reached or cap == previous:
             await sleep(interval)  # (also when one moment comes twice: no busy loop)
     clock.cap = None

@@ -25,8 +25,7 @@ import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -34,47 +33,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom.clock import utc
-from warroom.escalation.firing import ENGINE_AUTHOR, how_long
-from warroom.incident import timeline
+from warroom.escalation.attempts import LEASE as LEASE
+from warroom.escalation.attempts import Attempt as Attempt
+from warroom.escalation.attempts import Claimed as Claimed
+from warroom.escalation.attempts import Outcome as Outcome
+from warroom.escalation.attempts import apply_attempt
+from warroom.escalation.firing import ENGINE_AUTHOR
+from warroom.incident.mutation import append_entry, record_change
 from warroom.models import Delivery, EscalationFiring, Incident, StatusUpdate, TimelineEntry
 from warroom.notify import DeliveryFailed, Message, Sender
 from warroom.policy.roster import Roster
-from warroom.store import Store, record_change
-
-MAX_ATTEMPTS = 8
-FIRST_RETRY = timedelta(seconds=15)
-MAX_RETRY = timedelta(minutes=10)
-LEASE = timedelta(minutes=2)
-
-
-def backoff(attempts: int) -> timedelta:
-    """Wait before attempt ``attempts + 1``: 15 s, 30 s, 1 min, ... at most 10 min."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    delivery_id: int
-    incident_id: int
-    person: str
-    method: str
-    attempt: int
-    url: str | None
-    message: Message
-    label: str
-    summary: str
-    kind: str = "page"  # "page" (an escalation firing) or "status" (a status update)
-    token: str = ""  # the claim's lease token: whose attempt this is
-
-
-@dataclass(frozen=True)
-class Outcome:
-    delivery_id: int
-    person: str
-    method: str
-    ok: bool
-    error: str | None = None
-    gave_up: bool = False
+from warroom.store import Store
 
 
 def _note(firing: EscalationFiring, person: str, method: str) -> dict[str, Any]:
@@ -167,10 +136,9 @@ async def stop_acknowledged(store: Store) -> int:
             names = ", ".join(f"{d.person} via {d.method}" for d in ds)
             step_id = firing.detail.get("step_id", firing.step_key)
             text = f"Stopped paging for {step_id}: {reason}; not sent: {names}."
-            await timeline.append(
+            await append_entry(
                 s, inc, at=now, recorded_at=now, author=ENGINE_AUTHOR, kind="delivery", text=text
             )
-            record_change(s, inc.id, "delivery", now)
         return sum(len(v) for v in stopped.values())
 
     # Read first (cheap), write only when something is to be stopped.
@@ -308,13 +276,6 @@ async def claim_due(
     return await store.transaction(work)
 
 
-@dataclass(frozen=True)
-class Attempt:
-    claimed: Claimed
-    error: str | None
-    permanent: bool
-
-
 async def attempt(sender: Sender, c: Claimed) -> Attempt:
     """Send one claimed notification; a failure is returned, never raised."""
     if c.url is None and c.kind == "status":
@@ -359,66 +320,38 @@ async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
         # One "paged ..." entry per page for the people reached together; one entry per
         # failure.
         sent: dict[tuple[int, str], list[str]] = defaultdict(list)
+        written: set[int] = set()
         for a in attempts:
             inc = incs[a.claimed.incident_id]
-            outcome, kind, text = _record_one(rows[a.claimed.delivery_id], inc, a, now)
+            outcome, kind, text = apply_attempt(rows[a.claimed.delivery_id], inc, a, now)
             out.append(outcome)
             if text is None:  # a stale attempt's failure: the row is someone else's now
                 continue
             if outcome.ok and a.claimed.kind == "page":
                 sent[(inc.id or 0, a.claimed.summary)].append(text)
                 continue
-            await timeline.append(
-                s, inc, at=now, recorded_at=now, author=ENGINE_AUTHOR, kind=kind, text=text
-            )
+            written.add(await _engine_entry(s, inc, kind, text, now))
         for (iid, what), whos in sent.items():
             text = f"paged {', '.join(whos)}: {what}"
-            await timeline.append(
-                s, incs[iid], at=now, recorded_at=now, author=ENGINE_AUTHOR, kind="page", text=text
-            )
-        for iid in iids:
+            written.add(await _engine_entry(s, incs[iid], "page", text, now))
+        for iid in set(iids) - written:  # only stale attempts: still a change of its rows
             record_change(s, iid, "delivery", now)
         return out
 
     return await store.transaction(work) if attempts else []
 
 
-def _record_one(
-    d: Delivery, inc: Incident, a: Attempt, now: datetime
-) -> tuple[Outcome, str, str | None]:
-    """Apply one attempt's result to its row; the timeline entry to write (None: none).
-
-    Only the attempt whose token the row still carries, while the row is pending, owns
-    it: an attempt that outlived its lease (another sender has claimed the row since)
-    or whose row was stopped, sent or given up meanwhile never schedules a retry or
-    gives up over the current owner. Its success is still a fact: the row becomes sent
-    (if it was not already) and the timeline says it went out."""
-    c, error, permanent = a.claimed, a.error, a.permanent
-    if c.kind == "status":
-        who, verb = f"the {c.summary} via {c.method}", "deliver"
-    else:
-        who, verb = f"{c.person} ({c.label}) via {c.method}", "page"
-    owned = d.status == "pending" and d.claimed_by == c.token
-    gave_up = False
-    if error is None:
-        if d.status != "sent":
-            d.status, d.sent_at, d.last_error, d.next_attempt_at = "sent", now, None, None
-        kind, text = "page", who
-        if c.kind == "status":
-            kind, text = "delivery", f"delivered {who}"
-    elif not owned:
-        return Outcome(c.delivery_id, c.person, c.method, False, error), "delivery", None
-    elif permanent or c.attempt >= MAX_ATTEMPTS:
-        gave_up = True
-        d.status, d.last_error, d.next_attempt_at = "failed", error, None
-        tries = f"after {c.attempt} attempt{'s' if c.attempt != 1 else ''}"
-        kind, text = "delivery", f"could not {verb} {who}, gave up {tries}: {error}"
-    else:
-        wait = backoff(c.attempt)
-        d.last_error, d.next_attempt_at = error, now + wait
-        kind = "delivery"
-        text = (
-            f"could not {verb} {who} (attempt {c.attempt} of {MAX_ATTEMPTS}): {error}; "
-            f"retrying in {how_long(wait)}"
-        )
-    return Outcome(c.delivery_id, c.person, c.method, error is None, error, gave_up), kind, text
+async def _engine_entry(s: AsyncSession, inc: Incident, kind: str, text: str, now: datetime) -> int:
+    """An entry by the engine; its change-feed row says ``delivery`` (the engine's own
+    loop does not re-plan for it). Returns the incident id."""
+    await append_entry(
+        s,
+        inc,
+        at=now,
+        recorded_at=now,
+        author=ENGINE_AUTHOR,
+        kind=kind,
+        text=text,
+        change_kind="delivery",
+    )
+    return inc.id or 0

@@ -3,11 +3,12 @@
 A due step fires by inserting its :class:`EscalationFiring` row (unique per incident
 and step key) in a write transaction that first re-reads the incident and re-plans
 it, so an ack or a resolution that landed meanwhile is honoured and a step another
-process fired is seen as fired. Only the winner appends the ``page`` timeline entry,
-writes the change-feed row and schedules the :class:`Delivery` rows; several consoles
-and ``warroom watch`` processes on one database therefore never page twice. On
-PostgreSQL two transactions can still race to the insert: the loser's unique
-violation rolls its whole transaction back and it fires nothing.
+process fired is seen as fired. Only the winner appends the ``page`` timeline entry
+and its change-feed row (:func:`~warroom.incident.mutation.append_entry`) and
+schedules the :class:`Delivery` rows; several consoles and ``warroom watch`` processes
+on one database therefore never page twice. On PostgreSQL two transactions can still
+race to the insert: the loser's unique violation rolls its whole transaction back and
+it fires nothing.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom.clock import utc
+from warroom.durations import how_long
 from warroom.escalation.engine import IncidentSnapshot, Step, late_by, plan, recorded
 from warroom.escalation.snapshot import snapshots_in
 from warroom.escalation.targets import Notification, Resolution, notifications, resolve
-from warroom.incident import timeline
+from warroom.incident.mutation import append_entry
 from warroom.models import Delivery, EscalationFiring, Incident, OncallOverride, TimelineEntry
 from warroom.policy import Policies
 from warroom.policy.roster import Roster
-from warroom.store import Store, record_change
+from warroom.store import Store
 from warroom.timeparse import iso_z
 
 ENGINE_AUTHOR = "warroom"
@@ -53,17 +55,6 @@ def summary(step: Step, snap: IncidentSnapshot) -> str:
     minutes = round((step.due_at - snap.declared_at).total_seconds() / 60, 1)
     state = "unacknowledged" if step.condition == "no_ack" else "unresolved"
     return f"SEV{step.severity} {snap.ref} {state} for {minutes:g} min"
-
-
-def how_long(delta: timedelta) -> str:
-    secs = int(delta.total_seconds())
-    h, rem = divmod(secs, 3600)
-    m, s = divmod(rem, 60)
-    if h:
-        return f"{h} h {m:02d} min"
-    if m:
-        return f"{m} min {s:02d} s" if s else f"{m} min"
-    return f"{s} s"
 
 
 def lateness(late: timedelta, entered: tuple[str, timedelta] | None, threshold: timedelta) -> str:
@@ -327,7 +318,7 @@ async def _fire(
     if late > late_threshold:
         entered = await entered_late(s, snap.incident_id, step.due_at)
         text += lateness(late, entered, late_threshold)
-    await timeline.append(
+    await append_entry(
         s,
         inc,
         at=now,
@@ -337,7 +328,6 @@ async def _fire(
         text=text,
         key_event=True,
     )
-    record_change(s, snap.incident_id, "page", now)
     return Fired(snap.incident_id, snap.ref, step, now, late, text)
 
 

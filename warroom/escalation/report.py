@@ -11,21 +11,17 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from warroom.clock import utc
-from warroom.errors import NotFound
+from warroom.durations import in_minutes
+from warroom.errors import no_incident
 from warroom.escalation.engine import Plan, Step, late_by, plan
 from warroom.escalation.firing import covers_at
 from warroom.escalation.snapshot import snapshot_in
 from warroom.escalation.targets import levels, resolve
-from warroom.incident.refs import ref_for
 from warroom.models import Delivery, EscalationFiring, Incident, StatusUpdate
 from warroom.policy import Policies
 from warroom.policy.roster import Roster
 from warroom.store import Store
 from warroom.timeparse import iso_z
-
-
-def _minutes(seconds: float) -> float:
-    return round(seconds / 60.0, 2)
 
 
 def step_json(step: Step, now: datetime) -> dict[str, Any]:
@@ -39,7 +35,7 @@ def step_json(step: Step, now: datetime) -> dict[str, Any]:
         "targets": list(step.targets),
         "urgency": step.urgency,
         "due_at": iso_z(step.due_at),
-        "due_in_min": _minutes((step.due_at - now).total_seconds()),
+        "due_in_min": in_minutes(step.due_at - now),
     }
 
 
@@ -54,7 +50,7 @@ async def escalation_report(
     async with store.read() as s:
         inc = await s.get(Incident, incident_id)
         if inc is None:
-            raise NotFound(f"no incident {ref_for(incident_id)} in this database.")
+            raise no_incident(incident_id)
         snap = await snapshot_in(s, inc)
         firings = {
             f.step_key: f
@@ -102,7 +98,7 @@ async def escalation_report(
         return {
             **step_json(step, now),
             "fired_at": iso_z(step.fired_at),
-            "late_min": _minutes(late_by(step, step.fired_at).total_seconds()),
+            "late_min": in_minutes(late_by(step, step.fired_at)),
             "fired_by": f.fired_by if f else None,
             "people": detail.get("recipients", []),
             "unfilled": detail.get("unfilled", []),

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from warroom.notify import check_url
 from warroom.policy import Policies
-from warroom.policy.models import TARGETS
 from warroom.policy.roster import Roster, roster_path
+from warroom.policy.vocabulary import TARGETS
 
 ROTATION_TARGETS = {"primary_oncall": "primary", "secondary_oncall": "secondary"}
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from warroom.clock import utc
-from warroom.errors import NotFound
+from warroom.errors import no_incident
 from warroom.escalation.engine import IncidentSnapshot
 from warroom.incident.refs import ref_for
 from warroom.models import (
@@ -96,7 +96,7 @@ async def load_snapshot(store: Store, incident_id: int) -> IncidentSnapshot:
     async with store.read() as s:
         inc = await s.get(Incident, incident_id)
         if inc is None:
-            raise NotFound(f"no incident {ref_for(incident_id)} in this database.")
+            raise no_incident(incident_id)
         return await snapshot_in(s, inc)
 
 

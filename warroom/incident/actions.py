@@ -3,8 +3,9 @@
 Each item belongs to an incident and has a kind (preventive, detection, process,
 runbook), an owner (a roster person when a roster exists), a priority P1-P3, a due
 date (not in the past when created) and a status (open, in progress, done, won't do
-with a reason). Every change is one transaction that also appends an ``action``
-entry to the incident's timeline and writes the change-feed row.
+with a reason). This module parses and reads them; the verbs (``Commands.add_action``,
+``update_action``, ``complete_action`` in :mod:`warroom.incident.action_verbs`) write
+each change in one transaction with an ``action`` timeline entry and its change-feed row.
 """
 
 from __future__ import annotations
@@ -15,17 +16,14 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from warroom.errors import BadInput, NotFound
-from warroom.incident import timeline
-from warroom.incident.commands import Commands
 from warroom.incident.queries import action_json
-from warroom.incident.refs import parse_ref, ref_for
-from warroom.models import ActionItem, Incident
+from warroom.incident.refs import parse_ref
+from warroom.models import ActionItem
 from warroom.policy import Policies
 from warroom.policy.roster import load_roster
-from warroom.store import Store, record_change
+from warroom.store import Store
 from warroom.text import MAX_NAME_CHARS, check_line
 
 KINDS = ("preventive", "detection", "process", "runbook")
@@ -257,30 +255,11 @@ async def get_action(store: Store, item: str | int) -> ActionItem:
     return found
 
 
-# --- writing --------------------------------------------------------------------------
+# --- rules of writing (the verbs are Commands.add_action ... in .action_verbs) ---------
 
 
-async def _locked_incident(s: AsyncSession, incident_id: int) -> Incident:
-    q = select(Incident).where(Incident.id == incident_id).with_for_update()  # type: ignore[arg-type]
-    inc = (await s.execute(q)).scalar_one_or_none()
-    if inc is None:
-        raise NotFound(f"no incident {ref_for(incident_id)} in this database (see warroom list).")
-    return inc
-
-
-async def _record(commands: Commands, s: AsyncSession, inc: Incident, text: str) -> None:
-    now = commands.now()
-    await timeline.append(
-        s, inc, at=now, recorded_at=now, author=commands.actor, kind="action", text=text
-    )
-    record_change(s, inc.id, "action", now)
-
-
-def _today(commands: Commands) -> date:
-    return local_today(commands.now(), commands.tz)
-
-
-def _future_due(due: str | date, today: date) -> date:
+def future_due(due: str | date, today: date) -> date:
+    """A due date for an item: not in the past (an action item cannot be backdated)."""
     value = parse_due(due, today)
     if value < today:
         raise BadInput(
@@ -290,152 +269,9 @@ def _future_due(due: str | date, today: date) -> date:
     return value
 
 
-def _describe(item: ActionItem) -> str:
+def describe(item: ActionItem) -> str:
+    """Priority, kind, owner and due date, as the timeline says them."""
     bits = [item.priority, item.kind]
     bits.append(f"owner {item.owner}" if item.owner else "no owner yet")
     bits.append(f"due {item.due.isoformat()}" if item.due else "no due date yet")
     return ", ".join(bits)
-
-
-async def add_action(
-    commands: Commands,
-    ref: str,
-    title: str,
-    *,
-    kind: str = "preventive",
-    owner: str | None = None,
-    priority: str = "P2",
-    due: str | date | None = None,
-) -> ActionItem:
-    """Add an action item to incident ``ref``. Owner and due date may follow later
-    (the console's ``/action TEXT`` captures just the title during the incident)."""
-    title = check_line(title, "action item title", MAX_ACTION_TITLE)
-    kind = kind_id(kind)
-    priority = priority_id(priority)
-    who = owner_name(commands.policies, owner) if owner else None
-    when = _future_due(due, _today(commands)) if due is not None else None
-    n = parse_ref(ref)
-
-    async def work(s: AsyncSession) -> ActionItem:
-        inc = await _locked_incident(s, n)
-        item = ActionItem(
-            incident_id=inc.id,
-            title=title,
-            kind=kind,
-            owner=who,
-            priority=priority,
-            due=when,
-            status="open",
-            created_by=commands.actor,
-            created_at=commands.now(),
-        )
-        s.add(item)
-        await s.flush()
-        await _record(
-            commands, s, inc, f"Action item {item_ref(item.id)} added: {title} ({_describe(item)})"
-        )
-        return item
-
-    return await commands.store.transaction(work)
-
-
-async def update_action(
-    commands: Commands,
-    item: str | int,
-    *,
-    title: str | None = None,
-    kind: str | None = None,
-    owner: str | None = None,
-    priority: str | None = None,
-    due: str | date | None = None,
-    status: str | None = None,
-    reason: str | None = None,
-) -> ActionItem:
-    """Change some fields of an action item; the timeline says what changed."""
-    n = parse_item_ref(item)
-    new: dict[str, Any] = {}
-    if title is not None:
-        new["title"] = check_line(title, "action item title", MAX_ACTION_TITLE)
-    if kind is not None:
-        new["kind"] = kind_id(kind)
-    if owner is not None:
-        new["owner"] = owner_name(commands.policies, owner)
-    if priority is not None:
-        new["priority"] = priority_id(priority)
-    if due is not None:
-        new["due"] = _future_due(due, _today(commands))
-    if status is not None:
-        new["status"] = status_id(status)
-    if reason is not None:
-        new["reason"] = check_line(reason, "reason", MAX_REASON)
-    if not new:
-        raise BadInput(
-            "nothing to change: give --title, --kind, --owner, --priority, --due, "
-            "--status or --reason."
-        )
-    if new.get("status") == "wont_do" and "reason" not in new:
-        raise BadInput(
-            "won't do needs a reason (--reason), so the review knows why it was dropped."
-        )
-    if "reason" in new and new.setdefault("status", "wont_do") != "wont_do":
-        raise BadInput("a reason goes with won't do (--status wont_do) only.")
-
-    async def work(s: AsyncSession) -> ActionItem:
-        found = await s.get(ActionItem, n)
-        if found is None:
-            raise NotFound(f"no action item {item_ref(n)} (see warroom actions list --all).")
-        inc = await _locked_incident(s, found.incident_id)  # type: ignore[arg-type]
-        if new.get("status") == found.status and found.status != "wont_do":
-            raise BadInput(
-                f"{item_ref(n)} is already {STATUS_LABELS[found.status]}; nothing changed."
-            )
-        status_changed = new.get("status", found.status) != found.status
-        changes = []
-        for field, value in new.items():
-            old = getattr(found, field)
-            if old == value:
-                continue
-            shown = STATUS_LABELS.get(value, value) if field == "status" else value
-            was = STATUS_LABELS.get(old, old) if field == "status" else old
-            if isinstance(value, date):
-                shown, was = value.isoformat(), old.isoformat() if old else "none"
-            changes.append(f"{field} {was or 'none'} -> {shown}")
-            setattr(found, field, value)
-        if not changes:
-            raise BadInput(f"{item_ref(n)} already has those values; nothing changed.")
-        if status_changed:
-            if found.status in ("done", "wont_do"):
-                found.completed_at = commands.now()
-            else:
-                found.completed_at = None
-            if found.status != "wont_do":
-                found.reason = None
-        await _record(
-            commands,
-            s,
-            inc,
-            f"Action item {item_ref(n)} updated ({found.title}): {'; '.join(changes)}",
-        )
-        return found
-
-    return await commands.store.transaction(work)
-
-
-async def complete_action(commands: Commands, item: str | int) -> ActionItem:
-    """Mark an action item done (``actions done``)."""
-    n = parse_item_ref(item)
-
-    async def work(s: AsyncSession) -> ActionItem:
-        found = await s.get(ActionItem, n)
-        if found is None:
-            raise NotFound(f"no action item {item_ref(n)} (see warroom actions list --all).")
-        if found.status == "done":
-            raise BadInput(f"{item_ref(n)} is already done; nothing changed.")
-        inc = await _locked_incident(s, found.incident_id)  # type: ignore[arg-type]
-        found.status = "done"
-        found.reason = None
-        found.completed_at = commands.now()
-        await _record(commands, s, inc, f"Action item {item_ref(n)} done: {found.title}")
-        return found
-
-    return await commands.store.transaction(work)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
 from warroom.escalation import IncidentSnapshot, Step, plan
 from warroom.escalation.snapshot import load_snapshots
-from warroom.escalation.targets import LABELS, resolve_target
 from warroom.incident.actions import is_overdue, list_actions
 from warroom.incident.queries import list_incidents
 from warroom.models import Incident, OncallOverride
@@ -26,6 +26,7 @@ from warroom.policy import Policies
 from warroom.policy.roster import Roster
 from warroom.postmortem.overview import PendingPostmortem, pending_postmortems
 from warroom.store import Store
+from warroom.timeparse import iso_z
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,15 @@ class NextEscalation:
     due_at: datetime
     action: str
     overdue: bool
+    targets: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "due_at": iso_z(self.due_at),
+            "action": self.action,
+            "targets": list(self.targets),
+            "overdue": self.overdue,
+        }
 
 
 @dataclass
@@ -94,14 +104,21 @@ async def load_board(
     return Board(board, total, overrides, followups)
 
 
-def next_escalation(policies: Policies, row: BoardRow, now: datetime) -> NextEscalation | None:
-    """The step the engine fires next for ``row`` (None: nothing more is planned)."""
-    if row.snapshot is None:
+def next_step(
+    policies: Policies, snapshot: IncidentSnapshot | None, now: datetime
+) -> NextEscalation | None:
+    """The step the engine fires next for an incident (None: nothing more is planned)."""
+    if snapshot is None:
         return None
-    step: Step | None = plan(policies, row.snapshot, now).next_step
+    step: Step | None = plan(policies, snapshot, now).next_step
     if step is None:
         return None
-    return NextEscalation(step.due_at, step.action, step.due_at <= now)
+    return NextEscalation(step.due_at, step.action, step.due_at <= now, tuple(step.targets))
+
+
+def next_escalation(policies: Policies, row: BoardRow, now: datetime) -> NextEscalation | None:
+    """The step the engine fires next for a row of the board."""
+    return next_step(policies, row.snapshot, now)
 
 
 # --- who is on call -------------------------------------------------------------------
@@ -115,23 +132,3 @@ def on_call_now(
         return []
     found = list(who_at(roster, overrides, at).values())
     return sorted(found, key=lambda s: (s.kind != "primary", s.rotation))
-
-
-def describe_targets(
-    roster: Roster | None,
-    targets: Sequence[str],
-    at: datetime,
-    overrides: Sequence[OncallOverride] = (),
-    ic: str | None = None,
-) -> list[str]:
-    """``["primary on-call (alice)", "team lead (carol)"]`` for a list of policy targets."""
-    out = []
-    for t in targets:
-        name = LABELS.get(t, t.replace("_", " "))
-        people = resolve_target(roster, t, at, ic, overrides)
-        if t == "all_hands" and people:
-            name += f" ({len(people)} people)"
-        elif people:
-            name += f" ({', '.join(people)})"
-        out.append(name)
-    return out

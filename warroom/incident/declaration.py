@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from warroom.incident.board import describe_targets
+from warroom.durations import span
+from warroom.escalation.targets import LABELS, resolve_target
 from warroom.models import OncallOverride
 from warroom.policy import Policies
 from warroom.policy.roster import Roster
@@ -34,16 +36,24 @@ class LevelBrief:
     executive_notification: bool
 
 
-def minutes_text(minutes: float) -> str:
-    """15 -> "15 min", 240 -> "4 h", 90 -> "1 h 30 min", 1440 -> "1 day"."""
-    m = round(minutes)
-    if m < 60:
-        return f"{m} min"
-    days, rest = divmod(m, 1440)
-    if days and not rest:
-        return f"{days} day" + ("s" if days > 1 else "")
-    h, mm = divmod(m, 60)
-    return f"{h} h" + (f" {mm:02d} min" if mm else "")
+def describe_targets(
+    roster: Roster | None,
+    targets: Sequence[str],
+    at: datetime,
+    overrides: Sequence[OncallOverride] = (),
+    ic: str | None = None,
+) -> list[str]:
+    """``["primary on-call (alice)", "team lead (carol)"]`` for a list of policy targets."""
+    out = []
+    for t in targets:
+        name = LABELS.get(t, t.replace("_", " "))
+        people = resolve_target(roster, t, at, ic, overrides)
+        if t == "all_hands" and people:
+            name += f" ({len(people)} people)"
+        elif people:
+            name += f" ({', '.join(people)})"
+        out.append(name)
+    return out
 
 
 def level_briefs(
@@ -64,8 +74,8 @@ def level_briefs(
                 description=lvl.description,
                 impact=lvl.impact,
                 examples=list(lvl.examples),
-                response=minutes_text(lvl.response_time_minutes),
-                updates=minutes_text(lvl.update_every_minutes),
+                response=span(lvl.response_time_minutes),
+                updates=span(lvl.update_every_minutes),
                 pages=describe_targets(roster, lvl.pages, at, overrides, ic),
                 war_room=lvl.war_room,
                 bridge_required=f"SEV{sev}" in required,
@@ -76,11 +86,28 @@ def level_briefs(
     return out
 
 
-def channel_preview(policies: Policies, title: str, at: datetime) -> str:
-    """The war-room channel a declaration now would open (the reference is not known yet)."""
+class _WarRoomRule(Protocol):
+    @property
+    def war_room(self) -> str: ...  # automatic, offered, none (a SeverityLevel, a LevelBrief)
+
+
+def opens_war_room(level: _WarRoomRule, requested: bool | None) -> bool:
+    """Whether declaring at ``level`` opens a war room: always where the policy says
+    ``automatic`` (asking for none does not stop it), otherwise when asked for."""
+    return level.war_room == "automatic" or bool(requested)
+
+
+def channel_name(policies: Policies, declared_at: datetime, title: str, ref: str) -> str:
+    """The war-room channel of an incident: the policy's ``channel_format`` with the
+    declaration's date, the title's slug and the reference in lower case."""
     act = policies.warroom.activation
     return act.channel_format.format(
-        date=at.strftime("%Y-%m-%d"),
+        date=declared_at.strftime("%Y-%m-%d"),
         slug=slug(title or "incident", act.slug_max_length),
-        ref="inc-new",
+        ref=ref.lower(),
     )
+
+
+def channel_preview(policies: Policies, title: str, at: datetime) -> str:
+    """The war-room channel a declaration now would open (the reference is not known yet)."""
+    return channel_name(policies, at, title, "inc-new")

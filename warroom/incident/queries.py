@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from warroom.errors import NotFound
+from warroom.durations import incident_durations
+from warroom.errors import no_incident
 from warroom.incident.refs import parse_ref, ref_for
 from warroom.models import (
     ActionItem,
@@ -22,7 +23,7 @@ from warroom.models import (
     TimelineEntry,
 )
 from warroom.store import Store
-from warroom.timeparse import iso_z, minutes_between
+from warroom.timeparse import iso_z
 
 ROLE_KEYS = ("ic", "comms", "tech", "scribe")
 
@@ -92,15 +93,6 @@ class IncidentView:
         }
 
 
-def durations(inc: Incident) -> dict[str, float | None]:
-    return {
-        "time_to_detect_min": minutes_between(inc.started_at, inc.detected_at),
-        "time_to_ack_min": minutes_between(inc.detected_at, inc.acknowledged_at),
-        "time_to_mitigate_min": minutes_between(inc.detected_at, inc.mitigated_at),
-        "time_to_resolve_min": minutes_between(inc.detected_at, inc.resolved_at),
-    }
-
-
 def incident_summary(inc: Incident, roles: dict[str, RoleAssignment]) -> dict[str, Any]:
     return {
         "ref": inc.ref,
@@ -118,7 +110,7 @@ def incident_summary(inc: Incident, roles: dict[str, RoleAssignment]) -> dict[st
         "resolved_at": iso_z(inc.resolved_at),
         "closed_at": iso_z(inc.closed_at),
         "roles": {k: (roles[k].person if k in roles else None) for k in ROLE_KEYS},
-        **durations(inc),
+        **incident_durations(inc),
     }
 
 
@@ -157,51 +149,36 @@ async def _all(s: AsyncSession, q: Any) -> list[Any]:
     return list((await s.execute(q)).scalars())
 
 
-async def get_incident(store: Store, ref: str) -> Incident:
-    n = parse_ref(ref)
-    async with store.read() as s:
-        inc = await s.get(Incident, n)
+async def rows_of(s: AsyncSession, model: Any, incident_id: int, *order: str) -> list[Any]:
+    """The rows of ``model`` (a table with an ``incident_id``) of one incident, ordered by
+    the ``order`` columns."""
+    q = select(model).where(col(model.incident_id) == incident_id)
+    return await _all(s, q.order_by(*(col(getattr(model, c)) for c in order)))
+
+
+async def incident_in(s: AsyncSession, incident_id: int) -> Incident:
+    """The incident, read in session ``s``, or NotFound."""
+    inc = await s.get(Incident, incident_id)
     if inc is None:
-        raise NotFound(f"no incident {ref_for(n)} in this database (see warroom list).")
+        raise no_incident(incident_id)
     return inc
+
+
+async def get_incident(store: Store, ref: str) -> Incident:
+    async with store.read() as s:
+        return await incident_in(s, parse_ref(ref))
 
 
 async def load_view(store: Store, ref: str) -> IncidentView:
     n = parse_ref(ref)
     async with store.read() as s:
-        inc = await s.get(Incident, n)
-        if inc is None:
-            raise NotFound(f"no incident {ref_for(n)} in this database (see warroom list).")
-        history = await _all(
-            s,
-            select(RoleAssignment)
-            .where(col(RoleAssignment.incident_id) == n)
-            .order_by(col(RoleAssignment.at), col(RoleAssignment.id)),
-        )
-        entries = await _all(
-            s,
-            select(TimelineEntry).where(TimelineEntry.incident_id == n).order_by(TimelineEntry.seq),  # type: ignore[arg-type]
-        )
-        sev = await _all(
-            s,
-            select(SeverityChange)
-            .where(col(SeverityChange.incident_id) == n)
-            .order_by(col(SeverityChange.at), col(SeverityChange.id)),
-        )
-        checklist = await _all(
-            s,
-            select(ChecklistItem).where(ChecklistItem.incident_id == n).order_by(ChecklistItem.id),  # type: ignore[arg-type]
-        )
-        actions = await _all(
-            s,
-            select(ActionItem).where(ActionItem.incident_id == n).order_by(ActionItem.id),  # type: ignore[arg-type]
-        )
-        updates = await _all(
-            s,
-            select(StatusUpdate)
-            .where(col(StatusUpdate.incident_id) == n)
-            .order_by(col(StatusUpdate.at), col(StatusUpdate.id)),
-        )
+        inc = await incident_in(s, n)
+        history = await rows_of(s, RoleAssignment, n, "at", "id")
+        entries = await rows_of(s, TimelineEntry, n, "seq")
+        sev = await rows_of(s, SeverityChange, n, "at", "id")
+        checklist = await rows_of(s, ChecklistItem, n, "id")
+        actions = await rows_of(s, ActionItem, n, "id")
+        updates = await rows_of(s, StatusUpdate, n, "at", "id")
     roles = {r.role: r for r in history if r.ended_at is None}
     return IncidentView(inc, roles, history, entries, sev, checklist, actions, updates)
 
@@ -241,21 +218,46 @@ async def list_incidents(
     return [IncidentRow(i, roles[i.id]) for i in incidents]
 
 
-async def timeline_rows(
-    store: Store, incident_id: int, after_seq: int = 0
-) -> list[tuple[Any, ...]]:
-    """Timeline rows as plain tuples (seq, at, recorded_at, author, role, kind, text),
-    for the console's line-rendered view: no ORM objects for 100,000 rows."""
-    from warroom.models import UTCDateTime  # noqa: F401  (decoding goes through the type)
+class EntryRow(NamedTuple):
+    """One timeline entry as a plain row, for line-rendered views and followers: no ORM
+    object per entry, so 100,000 of them load and sit in memory cheaply."""
 
+    seq: int
+    at: datetime
+    recorded_at: datetime
+    author: str
+    role: str | None
+    kind: str
+    text: str
+
+
+async def timeline_rows(
+    store: Store,
+    incident_id: int,
+    after_seq: int = 0,
+    *,
+    before_seq: int | None = None,
+    limit: int | None = None,
+) -> list[EntryRow]:
+    """The incident's entries after ``after_seq`` (and before ``before_seq``), oldest
+    first. With ``limit``, only the newest ``limit`` of them: the console paints the tail
+    of a long timeline first and loads the older rows in slices behind it, so a
+    100,000-entry incident opens at once."""
     t = TimelineEntry.__table__  # type: ignore[attr-defined]
-    q = (
-        select(t.c.seq, t.c.at, t.c.recorded_at, t.c.author, t.c.role, t.c.kind, t.c.text)
-        .where(t.c.incident_id == incident_id, t.c.seq > after_seq)
-        .order_by(t.c.seq)
+    q = select(t.c.seq, t.c.at, t.c.recorded_at, t.c.author, t.c.role, t.c.kind, t.c.text).where(
+        t.c.incident_id == incident_id, t.c.seq > after_seq
     )
+    if before_seq is not None:
+        q = q.where(t.c.seq < before_seq)
+    newest = limit is not None
+    q = q.order_by(t.c.seq.desc() if newest else t.c.seq)
+    if newest:
+        q = q.limit(limit)
     async with store.read() as s:
-        return [tuple(r) for r in (await s.execute(q)).all()]
+        rows = [EntryRow._make(r) for r in (await s.execute(q)).all()]
+    if newest:
+        rows.reverse()
+    return rows
 
 
 def latest(values: list[datetime | None]) -> datetime | None:

@@ -9,6 +9,10 @@ Grammar of a line::
 
     [@TIME] [ROLE:] text          a note (ROLE from the policy's message_prefixes)
     [@TIME] [ROLE:] /command args  a command; //text records a line starting with /
+
+The ``ROLE:`` prefix is the one of ``warroom log`` (:mod:`warroom.incident.prefix`);
+the commands are the verbs of the registry (:mod:`warroom.incident.verbs`) that are
+marked for the scribe line, and the console runs them with ``verbs.perform``.
 """
 
 from __future__ import annotations
@@ -20,98 +24,72 @@ from datetime import datetime, tzinfo
 
 from warroom.errors import BadInput
 from warroom.incident.commands import severity_number
+from warroom.incident.prefix import match_role_prefix, nothing_after
 from warroom.incident.roles import ROLES, role_id
+from warroom.incident.verbs import VERBS, Command, Note
 from warroom.text import MAX_NAME_CHARS, check_entry_text, check_line, printable
 from warroom.timeparse import parse_time
 
-# name -> (usage of the arguments, what it does); aliases map to these names.
+# The scribe's commands are the registry's verbs (warroom.incident.verbs) marked for
+# the scribe line, plus /help: name -> (usage of the arguments, what it does).
 COMMANDS: dict[str, tuple[str, str]] = {
-    "ack": ("", "acknowledge the incident"),
-    "sev": ("N", "change the severity (1 is the worst)"),
-    "assign": ("ROLE NAME", "give a role (ic, comms, tech, scribe) to someone"),
-    "mitigated": ("", "customer impact has stopped"),
-    "resolved": ("", "resolve the incident"),
-    "action": ("TEXT", "record a follow-up action item"),
-    "status": ("[AUDIENCE STAGE] TEXT", "status update (internal by default; no TEXT: template)"),
-    "phase": ("ID", "move to a workflow phase"),
-    "decision": ("TEXT", "record a decision"),
+    **{v.name: (v.usage, v.help) for v in VERBS.values() if v.scribe},
     "help": ("", "list the commands"),
 }
-ALIASES = {
-    "severity": "sev",
-    "mitigate": "mitigated",
-    "resolve": "resolved",
-    "acknowledge": "ack",
-    "decide": "decision",
-}
-NO_ARGUMENT = frozenset({"ack", "mitigated", "resolved", "help"})
+ALIASES: dict[str, str] = {a: v.name for v in VERBS.values() if v.scribe for a in v.aliases}
+NO_ARGUMENT = frozenset({n for n, v in VERBS.items() if v.scribe and v.takes == "none"} | {"help"})
 
 # @14:02, @14:02:30 or an ISO-8601 time (@2026-03-02T14:02Z); "@alice" is just text.
 _BACKDATE = re.compile(r"@(\d{1,2}:\d\d(?::\d\d)?|\d{4}-\d\d-\d\d(?:T\S*)?)(?:[ \t]+|$)")
-_PREFIX = re.compile(r"([A-Za-z]+):(?:[ \t]+|$|(?=\S))")
 _COMMAND = re.compile(r"/([A-Za-z]+)(?=\s|$)[ \t]*")
 
 
 @dataclass(frozen=True)
-class Note:
-    """A timeline entry: ``role`` is a role id (ic, comms, tech, scribe) or None."""
-
-    text: str
-    role: str | None = None
-    at: datetime | None = None
-    kind: str = "note"
+class _Head:
+    when: str | None  # the @TIME as typed
+    role: str | None  # the role id of the ROLE: prefix
+    last: str  # the last token taken off, as typed ("@14:02", "IC:"), or ""
+    rest: str
 
 
-@dataclass(frozen=True)
-class Command:
-    """A slash command. ``argument`` is the text after it (exactly as typed);
-    for ``assign`` the role id is in ``role`` and the person in ``argument``."""
-
-    name: str
-    argument: str = ""
-    role: str | None = None
-    at: datetime | None = None
-
-
-def _split_head(line: str, prefixes: Mapping[str, str]) -> tuple[str | None, str | None, str]:
-    """Split the leading ``@TIME`` and ``ROLE:`` tokens (either order, each once) off a line."""
-    wanted = {k.upper(): v for k, v in prefixes.items()}
+def _split_head(line: str, prefixes: Mapping[str, str]) -> _Head:
+    """Split the leading ``@TIME`` and ``ROLE:`` tokens (either order, each once) off a
+    line. The ``ROLE:`` grammar is :mod:`warroom.incident.prefix`, as ``warroom log``'s."""
     when: str | None = None
     role: str | None = None
-    rest = line
+    last, rest = "", line
     for _ in range(2):
-        probe = rest.lstrip(" \t")
-        m = _BACKDATE.match(probe)
-        if when is None and m:
-            when, rest = m[1], probe[m.end() :]
+        m = _BACKDATE.match(rest.lstrip(" \t")) if when is None else None
+        if m:
+            when, last, rest = m[1], f"@{m[1]}", rest.lstrip(" \t")[m.end() :]
             continue
-        m = _PREFIX.match(probe)
-        if role is None and m and m[1].upper() in wanted:
-            role, rest = wanted[m[1].upper()], probe[m.end() :]
+        found = match_role_prefix(rest, prefixes) if role is None else None
+        if found:
+            role, last, rest = found[0], f"{found[1]}:", found[2]
             continue
         break
-    return when, role, rest
+    return _Head(when, role, last, rest)
 
 
 def parse(line: str, *, prefixes: Mapping[str, str], tz: tzinfo, now: datetime) -> Note | Command:
     """Parse one line typed by the scribe. Raises BadInput with a one-line explanation."""
     if not line.strip():
         raise BadInput("the entry is empty; type some text.")
-    when_text, role, rest = _split_head(line, prefixes)
-    at = parse_time(when_text, tz=tz, now=now, what="@time") if when_text else None
-    if when_text is None and role is None:
+    head = _split_head(line, prefixes)
+    at = parse_time(head.when, tz=tz, now=now, what="@time") if head.when else None
+    role, rest = head.role, head.rest
+    if not head.last:
         rest = line  # nothing was taken off: keep the line exactly as typed
+    elif not rest.strip():
+        raise nothing_after(head.last)
     if rest.startswith("//"):
-        return _note(rest[1:], role, at, when_text)
+        return _note(rest[1:], role, at)
     if rest.startswith("/"):
         return _command(rest, role, at)
-    return _note(rest, role, at, when_text)
+    return _note(rest, role, at)
 
 
-def _note(text: str, role: str | None, at: datetime | None, when: str | None) -> Note:
-    if not text.strip():
-        head = f"@{when}" if when else "the role prefix"
-        raise BadInput(f"nothing to record after {printable(head)}; type the entry's text.")
+def _note(text: str, role: str | None, at: datetime | None) -> Note:
     return Note(check_entry_text(text), role, at)
 
 
@@ -133,18 +111,19 @@ def _command(text: str, role: str | None, at: datetime | None) -> Command | Note
         return Command(name, at=at)
     if not arg.strip():
         raise BadInput(f"/{name} needs {usage}: /{name} {usage}.")
-    if name == "sev":
+    v = VERBS[name]
+    if v.takes == "severity":
         return Command(name, str(severity_number(arg)), at=at)
-    if name == "assign":
+    if v.takes == "role_person":
         parts = arg.strip().split(maxsplit=1)
         if len(parts) < 2:
-            raise BadInput("/assign needs a role and a name: /assign ic alice.")
+            raise BadInput(f"/{name} needs a role and a name: /{name} ic alice.")
         person = check_line(parts[1], "person's name", MAX_NAME_CHARS)
         return Command(name, person, role=role_id(parts[0]), at=at)
-    if name == "phase":
+    if v.takes == "word":
         return Command(name, arg.strip(), at=at)
-    if name == "decision":
-        return Note(check_entry_text(arg), role, at, kind="decision")
+    if v.note_kind is not None:
+        return Note(check_entry_text(arg), role, at, kind=v.note_kind)
     return Command(name, check_entry_text(arg), role=role, at=at)
 
 
@@ -176,9 +155,10 @@ def complete(
     """The completed line the input should suggest for ``value``, or None.
 
     The suggestion always starts with ``value`` exactly (only text is added)."""
-    when, role, rest = _split_head(value, prefixes)
+    split = _split_head(value, prefixes)
+    rest = split.rest
     head = value[: len(value) - len(rest)]
-    if when is None and role is None:
+    if not split.last:
         head, rest = "", value
         if rest.isalpha() and rest.isupper():
             key = _first(sorted(prefixes), rest)

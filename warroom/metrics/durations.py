@@ -1,9 +1,8 @@
 """Time to detect / acknowledge / mitigate / resolve, per incident and summed up.
 
-Per DESIGN.md (time semantics): detect = detected - started, ack = acknowledged -
-detected, mitigate = mitigated - detected, resolve = resolved - detected. A missing
-milestone makes that figure unknown (None), never zero; unknown figures are left out
-of the mean, median and p90 and counted apart (``unknown``).
+The figures are defined once, in :mod:`warroom.durations` (DESIGN.md, time
+semantics). A missing milestone makes that figure unknown (None), never zero; unknown
+figures are left out of the mean, median and p90 and counted apart (``unknown``).
 
 Summary statistics: the mean (what MTTx names, and what is compared with the
 target), the median, and the 90th percentile by the nearest-rank method (the
@@ -20,27 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from warroom.incident.queries import durations
+from warroom.durations import FIGURES, incident_durations
 from warroom.models import Incident
 from warroom.policy.models import MetricTargets
-
-# figure -> (key of warroom.incident.queries.durations, field of MetricTargets, words for people)
-FIGURES: dict[str, tuple[str, str, str]] = {
-    "mttd": ("time_to_detect_min", "mttd_minutes", "time to detect"),
-    "mtta": ("time_to_ack_min", "mtta_minutes", "time to acknowledge"),
-    "mttm": ("time_to_mitigate_min", "mttm_minutes", "time to mitigate"),
-    "mttr": ("time_to_resolve_min", "mttr_minutes", "time to resolve"),
-}
 
 
 def incident_figures(inc: Incident) -> dict[str, float | None]:
     """figure (mttd, mtta, mttm, mttr) -> this incident's minutes, None when unknown."""
-    d = durations(inc)
-    return {fig: d[key] for fig, (key, _t, _w) in FIGURES.items()}
+    d = incident_durations(inc)
+    return {fig: d[f.key] for fig, f in FIGURES.items()}
 
 
 def target_for(targets: MetricTargets, figure: str, severity: int) -> float | None:
-    table: dict[str, float] = getattr(targets, FIGURES[figure][1])
+    table: dict[str, float] = getattr(targets, FIGURES[figure].target)
     return table.get(f"SEV{severity}")
 
 

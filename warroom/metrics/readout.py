@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from warroom.metrics.durations import FIGURES, FigureStats
+from warroom.durations import FIGURES, short
+from warroom.metrics.durations import FigureStats
 from warroom.metrics.report import MetricsReport, SeverityFigures
 from warroom.text import printable
 
@@ -20,21 +21,6 @@ LEGEND = (
     "Each cell: mean / target, ✓ met or ✗ missed (the mean against the target), then "
     "incidents that beat the target / incidents with the figure known."
 )
-
-
-def short(minutes: float | None) -> str:
-    """``45m``, ``1h10m``, ``2d3h``; ``?`` when unknown."""
-    if minutes is None:
-        return "?"
-    if minutes < 60:
-        return f"{minutes:.0f}m" if minutes >= 10 or minutes == int(minutes) else f"{minutes:.1f}m"
-    total = round(minutes)
-    if total < 1440:
-        h, m = divmod(total, 60)
-        return f"{h}h{m:02d}m" if m else f"{h}h"
-    d, rest = divmod(total, 1440)
-    h = rest // 60
-    return f"{d}d{h}h" if h else f"{d}d"
 
 
 def mark(met: bool | None) -> str:
@@ -71,7 +57,7 @@ def severity_rows(report: MetricsReport) -> list[list[str]]:
 def spread_lines(overall: SeverityFigures) -> list[str]:
     """Mean, median and p90 of each figure over all severities."""
     out = []
-    for fig, (_key, _t, words) in FIGURES.items():
+    for fig, words in ((f.id, f.words) for f in FIGURES.values()):
         s = overall.figures[fig]
         unknown = f", unknown for {s.unknown}" if s.unknown else ""
         out.append(

@@ -30,8 +30,8 @@ from warroom.metrics.window import Window
 from warroom.models import ActionItem, Incident, Postmortem
 from warroom.oncall.pages import Page, load_pages
 from warroom.policy import Policies
-from warroom.policy.models import SEVERITIES
 from warroom.policy.roster import Roster
+from warroom.policy.vocabulary import SEVERITIES
 from warroom.store import Store
 from warroom.timeparse import iso_z
 

@@ -8,7 +8,6 @@ when the policy's ``handoff.notes_required`` says so, and is recorded once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
@@ -16,31 +15,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom.errors import BadInput, NotPermitted
+from warroom.incident.mutation import CommandScope, record_change
 from warroom.models import Handoff
 from warroom.oncall.overrides import load_overrides
 from warroom.oncall.review import Pair, handoff_pair, handoff_under_review, review_rotation
 from warroom.policy import Policies
 from warroom.policy.roster import Roster
-from warroom.store import Store, record_change
+from warroom.store import Store
 from warroom.text import MAX_ENTRY_CHARS, check_unicode
 
 MAX_NOTES_CHARS = MAX_ENTRY_CHARS
 
 
-@dataclass
-class HandoffCommands:
-    store: Store
-    policies: Policies
-    roster: Roster
-    actor: str
-    tz: tzinfo = UTC
+class HandoffCommands(CommandScope):
+    """Handoff notes and acknowledgments by ``actor`` (``Commands.handoff``)."""
+
+    def __init__(
+        self, store: Store, policies: Policies, roster: Roster, actor: str, tz: tzinfo = UTC
+    ) -> None:
+        super().__init__(store, policies, actor, tz)
+        self.roster = roster
 
     def show(self, dt: datetime) -> str:
         return dt.astimezone(self.tz).strftime("%a %Y-%m-%d %H:%M %Z")
 
     async def _point(self, at: datetime | None) -> tuple[str, datetime, Pair, Pair | None]:
         rot = review_rotation(self.roster)
-        when = handoff_under_review(rot, self.policies, at or self.store.clock.now())
+        when = handoff_under_review(rot, self.policies, at or self.now())
         overrides = await load_overrides(self.store)
         primary = handoff_pair(rot, overrides, when)
         assert primary is not None
@@ -69,7 +70,7 @@ class HandoffCommands:
             row = await self._row(s, rotation, when, pair)
             row.notes = text
             row.notes_by = self.actor
-            record_change(s, None, "handoff", self.store.clock.now())
+            record_change(s, None, "handoff", self.now())
             await s.flush()
             return row
 
@@ -85,7 +86,7 @@ class HandoffCommands:
                 f"only the incoming on-call ({' or '.join(incoming) or 'nobody'}) may acknowledge "
                 f"the handoff of {self.show(when)}; you are acting as {self.actor} (use --as)."
             )
-        now = self.store.clock.now()
+        now = self.now()
         if when - now > timedelta(minutes=self.policies.oncall.handoff.opens_minutes_before):
             raise BadInput(f"the handoff of {self.show(when)} is not open for review yet.")
 

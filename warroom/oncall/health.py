@@ -27,7 +27,7 @@ from warroom.models import OncallOverride
 from warroom.oncall.pages import Page
 from warroom.oncall.schedule import PERIOD_DAYS, shifts_between
 from warroom.oncall.segments import Segment, segments
-from warroom.policy.models import OnCallPolicy
+from warroom.policy.oncall import OnCallPolicy
 from warroom.policy.roster import Roster, RotationSpec
 from warroom.timeparse import iso_z
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom.errors import BadInput, NotFound
+from warroom.incident.mutation import CommandScope, record_change
 from warroom.models import OncallOverride
 from warroom.oncall.health import Violation, schedule_violations
 from warroom.oncall.rest import load_entries, rest_flags
@@ -28,7 +29,7 @@ from warroom.oncall.schedule import Shift, shift, shift_at, shift_index
 from warroom.oncall.segments import segments
 from warroom.policy import Policies
 from warroom.policy.roster import Roster, RotationSpec
-from warroom.store import Store, record_change
+from warroom.store import Store
 from warroom.text import check_line
 
 MAX_OVERRIDE = timedelta(days=366)
@@ -60,15 +61,15 @@ def rotation_named(roster: Roster, key: str) -> RotationSpec:
     return rot
 
 
-@dataclass
-class OnCallCommands:
-    """Schedule changes made by ``actor``; times shown in ``tz`` in messages."""
+class OnCallCommands(CommandScope):
+    """Schedule changes made by ``actor``; times shown in ``tz`` in messages
+    (``Commands.oncall``)."""
 
-    store: Store
-    policies: Policies
-    roster: Roster
-    actor: str
-    tz: tzinfo = UTC
+    def __init__(
+        self, store: Store, policies: Policies, roster: Roster, actor: str, tz: tzinfo = UTC
+    ) -> None:
+        super().__init__(store, policies, actor, tz)
+        self.roster = roster
 
     def show(self, dt: datetime) -> str:
         return dt.astimezone(self.tz).strftime("%a %Y-%m-%d %H:%M %Z")
@@ -100,7 +101,7 @@ class OnCallCommands:
                 self._clash(existing, r.rotation, r.starts_at, r.ends_at)
             for r in rows:
                 s.add(r)
-            record_change(s, None, "oncall", self.store.clock.now())
+            record_change(s, None, "oncall", self.now())
             await s.flush()
             return existing
 
@@ -186,7 +187,7 @@ class OnCallCommands:
         if a == b:
             raise BadInput(f"{a} cannot swap with themselves.")
         reason = check_line(reason, "reason", 200) if reason else None
-        now = self.store.clock.now()
+        now = self.now()
         sa = self._shift_of(rot, a, at, now, "--at")
         sb = self._shift_of(rot, b, other_at, now, "--their")
         token = uuid.uuid4().hex
@@ -245,7 +246,7 @@ class OnCallCommands:
             ends_at=b,
             kind=kind,
             arranged_by=self.actor,
-            created_at=self.store.clock.now(),
+            created_at=self.now(),
             reason=reason,
             pair=pair,
         )
@@ -272,7 +273,7 @@ class OnCallCommands:
                     col(OncallOverride.cancelled_at).is_(None),
                 )
                 rows += list((await s.execute(q)).scalars())
-            now = self.store.clock.now()
+            now = self.now()
             for r in rows:
                 r.cancelled_at = now
                 r.cancelled_by = self.actor

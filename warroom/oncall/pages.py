@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 
 from warroom.models import Delivery, EscalationFiring, Incident
 from warroom.oncall.rest import is_night, person_zone
-from warroom.policy.models import RestRule
+from warroom.policy.oncall import RestRule
 from warroom.policy.roster import Roster
 from warroom.store import Store
 

@@ -13,22 +13,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from warroom.models import TimelineEntry
-from warroom.policy.models import RestRule
+from warroom.policy.oncall import RestRule
 from warroom.policy.roster import Roster
 from warroom.store import Store
+from warroom.strict import time_of
 from warroom.timeparse import iso_z
-
-
-def _hm(text: str) -> time:
-    h, m = text.split(":")
-    return time(int(h), int(m))
 
 
 def person_zone(roster: Roster | None, name: str) -> tzinfo:
@@ -40,7 +36,7 @@ def night_windows(
     start: datetime, end: datetime, zone: tzinfo, rule: RestRule
 ) -> list[tuple[datetime, datetime]]:
     """The nights (UTC start, UTC end) that overlap ``[start, end]``."""
-    ns, ne = _hm(rule.night_start), _hm(rule.night_end)
+    ns, ne = time_of(rule.night_start), time_of(rule.night_end)
     wraps = ne <= ns
     first = start.astimezone(zone).date() - timedelta(days=1)
     last = end.astimezone(zone).date()

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlmodel import col
 
+from warroom.durations import human_duration
 from warroom.errors import BadInput
+from warroom.incident.board import NextEscalation, next_step
 from warroom.incident.queries import action_json
 from warroom.models import ActionItem, Handoff, Incident, RoleAssignment, StatusUpdate
 from warroom.oncall.health import Violation, schedule_violations, team_size
@@ -33,10 +35,7 @@ from warroom.oncall.segments import on_call
 from warroom.policy import Policies
 from warroom.policy.roster import Roster, RotationSpec
 from warroom.store import Store
-from warroom.timeparse import human_duration, iso_z
-
-if TYPE_CHECKING:
-    from warroom.escalation.snapshot import IncidentSnapshot
+from warroom.timeparse import iso_z
 
 HISTORY = 4
 
@@ -51,7 +50,7 @@ class Pair:
 class OpenIncident:
     incident: Incident
     ic: str | None
-    next_escalation: dict[str, Any] | None
+    next_escalation: NextEscalation | None
     last_update: StatusUpdate | None
 
     def to_json(self) -> dict[str, Any]:
@@ -65,7 +64,7 @@ class OpenIncident:
             "ic": self.ic,
             "declared_at": iso_z(inc.declared_at),
             "acknowledged_at": iso_z(inc.acknowledged_at),
-            "next_escalation": self.next_escalation,
+            "next_escalation": self.next_escalation.to_json() if self.next_escalation else None,
             "last_status_update": None
             if u is None
             else {
@@ -287,7 +286,7 @@ async def load_review(
         OpenIncident(
             i,
             ics.get(i.id or 0),
-            _next_escalation(policies, snaps[i.id or 0], at),
+            next_step(policies, snaps[i.id or 0], at),
             updates.get(i.id or 0),
         )
         for i in open_incidents
@@ -358,19 +357,3 @@ def _flags(r: HandoffReview, policies: Policies) -> list[Flag]:
     for f in r.rest:
         out.append(Flag("rest_rule", f.message(ZoneInfo(f.zone))))
     return out
-
-
-def _next_escalation(
-    policies: Policies, snap: IncidentSnapshot, at: datetime
-) -> dict[str, Any] | None:
-    from warroom.escalation.engine import plan
-
-    step = plan(policies, snap, at).next_step
-    if step is None:
-        return None
-    return {
-        "due_at": iso_z(step.due_at),
-        "action": step.action,
-        "targets": list(step.targets),
-        "overdue": step.due_at <= at,
-    }

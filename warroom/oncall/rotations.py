@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from warroom.errors import BadInput
 from warroom.files import write_atomic
 from warroom.oncall.health import too_small
-from warroom.policy.models import OnCallPolicy
+from warroom.policy.oncall import OnCallPolicy
 from warroom.policy.roster import Roster, RotationSpec, require_roster, roster_path
 
 

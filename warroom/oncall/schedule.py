@@ -14,10 +14,11 @@ times too, so calendar applications agree with ``warroom oncall``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from warroom.policy.roster import RotationSpec
+from warroom.strict import time_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PERIOD_DAYS = {"daily": 1, "weekly": 7, "biweekly": 14}
@@ -45,10 +46,9 @@ def handoff_instant(rot: RotationSpec, n: int) -> datetime:
     """The UTC instant of handoff number ``n`` (0 = the rotation's first)."""
     zone = ZoneInfo(rot.zone)
     local_date = first_handoff_date(rot) + timedelta(days=PERIOD_DAYS[rot.period] * n)
-    hh, mm = (int(x) for x in rot.handoff_time.split(":"))
     # fold=0: a repeated time means its first occurrence; a time in a gap is read with
     # the offset before the gap, i.e. it lands the gap's length later on the wall clock.
-    local = datetime.combine(local_date, time(hh, mm), tzinfo=zone)
+    local = datetime.combine(local_date, time_of(rot.handoff_time), tzinfo=zone)
     return local.astimezone(UTC)
 
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from warroom.strict import Strict
 
 _ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 TITLE_FIELDS = ("ref", "title", "severity", "stage", "audience")
 STATUSES = ("open", "mitigated", "resolved")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Audience(_Strict):
+class Audience(Strict):
     name: str = Field(min_length=1)
     description: str = ""
     # always | never | a severity.yaml field deciding per level:
@@ -55,7 +53,7 @@ class Audience(_Strict):
         return v
 
 
-class Stage(_Strict):
+class Stage(Strict):
     name: str = Field(min_length=1)
     description: str = ""
     # Only once the incident is resolved (an "all clear" before the IC resolved it
@@ -63,7 +61,7 @@ class Stage(_Strict):
     requires_resolved: bool = False
 
 
-class CommunicationsPolicy(_Strict):
+class CommunicationsPolicy(Strict):
     templates: str = "templates/status"
     audiences: dict[str, Audience] = Field(min_length=1)
     stages: dict[str, Stage] = Field(min_length=1)

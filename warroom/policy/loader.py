@@ -21,12 +21,12 @@ from warroom.policy.models import (
     CompliancePolicy,
     EscalationPolicy,
     MetricsPolicy,
-    OnCallPolicy,
     Policies,
     PostmortemPolicy,
     SeverityPolicy,
     WarRoomPolicy,
 )
+from warroom.policy.oncall import OnCallPolicy
 from warroom.policy.yaml_checks import duplicate_key
 
 FILES: dict[str, type[BaseModel]] = {

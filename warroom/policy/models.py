@@ -3,61 +3,19 @@
 from __future__ import annotations
 
 import difflib
-import re
 from typing import Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from warroom.policy.communications import CommunicationsPolicy
-from warroom.policy.yaml_checks import no_bool_for_number, sexagesimal_hint
-
-SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
-TARGETS = (
-    "primary_oncall",
-    "secondary_oncall",
-    "incident_commander",
-    "team_lead",
-    "engineering_manager",
-    "executive_oncall",
-    "all_hands",
-)
-TARGET_LABELS = {
-    "primary_oncall": "the primary on-call",
-    "secondary_oncall": "the secondary on-call",
-    "incident_commander": "the incident commander",
-    "team_lead": "the team lead",
-    "engineering_manager": "the engineering manager",
-    "executive_oncall": "the executive on-call",
-    "all_hands": "all hands",
-}
-Target = Literal[
-    "primary_oncall",
-    "secondary_oncall",
-    "incident_commander",
-    "team_lead",
-    "engineering_manager",
-    "executive_oncall",
-    "all_hands",
-]
-Minutes = float
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, v: object, info: ValidationInfo) -> object:
-        field = cls.model_fields.get(info.field_name or "")
-        return no_bool_for_number(v, field.annotation) if field else v
+from warroom.policy.oncall import OnCallPolicy
+from warroom.policy.vocabulary import SEVERITIES, TARGET_LABELS, Minutes, Target
+from warroom.strict import Strict
 
 
 def _check_sev_keys(value: dict, what: str, *, complete: bool = True) -> dict:
@@ -217,93 +175,6 @@ class WarRoomPolicy(Strict):
         return self
 
 
-# --- oncall.yaml -------------------------------------------------------------------
-
-Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-
-
-def _hhmm(v: object) -> object:
-    hint = sexagesimal_hint(v)
-    if hint:
-        raise ValueError(hint)
-    if not isinstance(v, str) or not _HHMM.match(v):
-        raise ValueError(f"expected a local time as HH:MM, got {v!r}")
-    return v
-
-
-class Rotation(Strict):
-    period: Literal["daily", "weekly", "biweekly"] = "weekly"
-    handoff_weekday: Weekday = "monday"
-    handoff_time: str = "10:00"
-    secondary_offset_weeks: int = Field(default=1, ge=0)
-    min_team_size: int = Field(default=5, ge=1)
-
-    _t = field_validator("handoff_time", mode="before")(classmethod(lambda cls, v: _hhmm(v)))
-
-
-class RestRule(Strict):
-    engaged_hours: float = Field(gt=0)
-    night_start: str
-    night_end: str
-    late_start_hours: float = Field(ge=0)
-    # Entries by one person further apart than this are separate engagements.
-    idle_minutes: Minutes = Field(default=60, gt=0)
-
-    _t = field_validator("night_start", "night_end", mode="before")(
-        classmethod(lambda cls, v: _hhmm(v))
-    )
-
-
-class Health(Strict):
-    max_consecutive_weeks: int = Field(ge=1)
-    min_weeks_between_rotations: int = Field(ge=0)
-    max_pages_per_week: int = Field(ge=1)
-    rest_rule: RestRule
-
-
-class HandoffRules(Strict):
-    acknowledge_within_minutes: Minutes = Field(gt=0)
-    notes_required: bool = True
-    # The review shows the coming handoff from this long before it (else the last one).
-    opens_minutes_before: Minutes = Field(default=720, ge=0)
-
-
-class Level(Strict):
-    target: Target
-    name: str
-    timeout_minutes: Minutes | None = Field(default=None, gt=0)
-
-
-class LevelPolicy(Strict):
-    levels: list[Level] = Field(min_length=1)
-    repeat: int = Field(default=0, ge=0)
-
-    @field_validator("levels")
-    @classmethod
-    def _reachable(cls, v: list[Level]) -> list[Level]:
-        for i, lvl in enumerate(v[:-1]):
-            if lvl.timeout_minutes is None:
-                nxt = v[i + 1]
-                raise ValueError(
-                    f"level {i} ({lvl.name}) has no timeout, so level {i + 1} ({nxt.name}) "
-                    "can never be reached; give it timeout_minutes"
-                )
-        return v
-
-
-class NotifyStep(Strict):
-    method: Literal["push", "phone", "sms", "email", "chat"]
-    after_minutes: Minutes = Field(ge=0)
-
-
-class OnCallPolicy(Strict):
-    rotation: Rotation
-    health: Health
-    handoff: HandoffRules
-    escalation_policy: LevelPolicy
-    notification_rules: dict[Literal["high", "low"], list[NotifyStep]]
-
-
 # --- postmortem.yaml ---------------------------------------------------------------
 
 Section = Literal[
@@ -437,7 +308,7 @@ class CompliancePolicy(Strict):
 class Policies(Strict):
     """Every policy file, validated, plus the folder it came from."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     directory: str
     severity: SeverityPolicy

@@ -7,7 +7,6 @@ and time) and who fills the escalation targets the policy names.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -15,31 +14,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from warroom.errors import BadInput, PolicyError
-from warroom.policy.yaml_checks import duplicate_key, no_bool_for_number, sexagesimal_hint
+from warroom.policy.yaml_checks import duplicate_key
+from warroom.strict import HHMM, Strict
 
 Method = Literal["push", "phone", "sms", "email", "chat"]
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 ROSTER_FILE = "roster.yaml"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, v: object, info: ValidationInfo) -> object:
-        field = cls.model_fields.get(info.field_name or "")
-        return no_bool_for_number(v, field.annotation) if field else v
 
 
 def _zone(v: str) -> str:
@@ -50,7 +36,7 @@ def _zone(v: str) -> str:
     return v
 
 
-class PersonSpec(_Strict):
+class PersonSpec(Strict):
     name: str = Field(min_length=1, max_length=80)
     handle: str | None = None
     team: str | None = None
@@ -60,7 +46,7 @@ class PersonSpec(_Strict):
     _z = field_validator("tz")(classmethod(lambda cls, v: _zone(v)))
 
 
-class RotationSpec(_Strict):
+class RotationSpec(Strict):
     id: str
     name: str
     kind: Literal["primary", "secondary"] = "primary"
@@ -70,24 +56,14 @@ class RotationSpec(_Strict):
     handoff_weekday: (
         Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None
     ) = None
-    handoff_time: str = "10:00"
+    handoff_time: HHMM = "10:00"
     offset: int = Field(default=0, ge=0)  # the secondary runs `offset` shifts ahead
     members: list[str] = Field(min_length=1)
 
     _z = field_validator("zone")(classmethod(lambda cls, v: _zone(v)))
 
-    @field_validator("handoff_time", mode="before")
-    @classmethod
-    def _t(cls, v: object) -> object:
-        hint = sexagesimal_hint(v)
-        if hint:
-            raise ValueError(hint)
-        if not isinstance(v, str) or not _HHMM.match(v):
-            raise ValueError(f"expected a local time as HH:MM, got {v!r}")
-        return v
 
-
-class Roster(_Strict):
+class Roster(Strict):
     people: list[PersonSpec] = Field(default_factory=list)
     rotations: list[RotationSpec] = Field(default_factory=list)
     targets: dict[str, list[str]] = Field(default_factory=dict)

@@ -1,10 +1,8 @@
 """What ``yaml.safe_load`` lets through silently in a hand-edited file: a key written
-twice (the last one wins without a word), ``yes``/``true`` where a number belongs, and
-an unquoted ``10:00`` (YAML 1.1 reads it as the number 600)."""
+twice (the last one wins without a word). ``yes``/``true`` where a number belongs and
+an unquoted ``10:00`` are refused by the models' base (:mod:`warroom.strict`)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import yaml
 
@@ -36,23 +34,4 @@ def duplicate_key(text: str) -> tuple[str, int, int] | None:
                     stack.append((v, path))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((v, f"{path}.{i}" if path else str(i)) for i, v in enumerate(node.value))
-    return None
-
-
-def no_bool_for_number(value: Any, annotation: Any) -> Any:
-    """Refuse ``true``/``false`` for a number field (pydantic would read it as 1 or 0)."""
-    if isinstance(value, bool):
-        kinds = {annotation, *getattr(annotation, "__args__", ())}
-        if bool not in kinds and kinds & {int, float}:
-            raise ValueError(f"expected a number, not {str(value).lower()}")
-    return value
-
-
-def sexagesimal_hint(value: Any) -> str | None:
-    """For an int that YAML made out of an unquoted ``H:MM``, how to write it instead."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
-        h, m = divmod(value, 60)
-        return (
-            f'YAML reads an unquoted {h}:{m:02d} as the number {value}; quote it: "{h:02d}:{m:02d}"'
-        )
     return None

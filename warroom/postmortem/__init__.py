@@ -2,21 +2,19 @@
 
 - :mod:`.document` loads a post-mortem (facts from the store + written sections)
 - :mod:`.render` turns it into Markdown (the policy's Jinja2 template) or JSON
-- :mod:`.process` saves sections and moves Draft -> In Review -> Final
+- :mod:`.process` checks section text; saving and Draft -> In Review -> Final are
+  ``Commands.save_sections`` / ``Commands.move_postmortem_status``
 - :mod:`.deadline` / :mod:`.overview` say which post-mortems are due or overdue
 - :mod:`.agenda` prepares the meeting, :mod:`.blameless` warns about blame
 - :mod:`.monthly` writes the monthly action item review
 """
 
 from warroom.postmortem.document import PostmortemDoc, load_document
-from warroom.postmortem.process import move_status, save_sections
 from warroom.postmortem.render import render_markdown, to_json
 
 __all__ = [
     "PostmortemDoc",
     "load_document",
-    "move_status",
     "render_markdown",
-    "save_sections",
     "to_json",
 ]

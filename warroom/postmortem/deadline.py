@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from warroom.durations import human_duration
 from warroom.models import Incident
 from warroom.policy import Policies
-from warroom.timeparse import human_duration, iso_z
+from warroom.timeparse import iso_z
 
 # none: the severity has no deadline; pending: the incident is not resolved yet;
 # due: the clock is running; overdue: past the deadline and not Final; done: Final.

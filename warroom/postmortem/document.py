@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from warroom.durations import incident_durations, minutes_between
 from warroom.incident.actions import STATUS_LABELS as ACTION_STATUS_LABELS
 from warroom.incident.actions import is_overdue, item_ref, local_today
 from warroom.incident.queries import IncidentView, action_json, load_view
@@ -22,7 +23,7 @@ from warroom.postmortem.blameless import BlamelessWarning, check_sections
 from warroom.postmortem.deadline import Deadline, deadline_for
 from warroom.postmortem.sections import SECTIONS, STATUS_LABELS, filled
 from warroom.store import Store
-from warroom.timeparse import iso_z, minutes_between
+from warroom.timeparse import iso_z
 
 ROLE_LABELS = {
     "ic": "Incident commander",
@@ -130,10 +131,7 @@ class PostmortemDoc:
         return {
             "duration_min": minutes_between(self.start, inc.resolved_at),
             "impact_min": minutes_between(self.start, inc.mitigated_at),
-            "time_to_detect_min": minutes_between(inc.started_at, inc.detected_at),
-            "time_to_ack_min": minutes_between(inc.detected_at, inc.acknowledged_at),
-            "time_to_mitigate_min": minutes_between(inc.detected_at, inc.mitigated_at),
-            "time_to_resolve_min": minutes_between(inc.detected_at, inc.resolved_at),
+            **incident_durations(inc),
         }
 
     def timeline_rows(self) -> list[TimelineRow]:

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from warroom.durations import hm
 from warroom.errors import BadInput
 from warroom.incident.milestones import MILESTONES
 from warroom.policy import Policies
@@ -24,16 +25,6 @@ from warroom.postmortem.markdown import Md, block, cell, inline
 from warroom.postmortem.sections import SECTIONS, prompt, title
 from warroom.templating import sandboxed_environment
 from warroom.timeparse import iso_z
-
-
-def hm(minutes: float | None) -> str:
-    """A duration in hours and minutes: ``2 h 05 min``, ``45 min``, ``unknown``."""
-    if minutes is None:
-        return "unknown"
-    total = round(minutes)
-    h, m = divmod(abs(total), 60)
-    sign = "-" if total < 0 else ""
-    return f"{sign}{h} h {m:02d} min" if h else f"{sign}{m} min"
 
 
 def utc(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -48,6 +48,22 @@ SECTIONS: dict[str, tuple[str, str]] = {
 }
 STATUSES = ("draft", "in_review", "final")
 STATUS_LABELS = {"draft": "Draft", "in_review": "In Review", "final": "Final"}
+# from -> the statuses it may move to
+MOVES: dict[str, tuple[str, ...]] = {
+    "draft": ("in_review",),
+    "in_review": ("draft", "final"),
+    "final": ("in_review",),
+}
+
+
+def next_status(status: str, direction: int) -> str | None:
+    """The status one step on (``direction`` +1) or back (-1) from ``status``, when
+    ``MOVES`` allows that move; None otherwise (Final has nothing on, Draft nothing back)."""
+    i = STATUSES.index(status) + direction if status in STATUSES else -1
+    if not 0 <= i < len(STATUSES):
+        return None
+    target = STATUSES[i]
+    return target if target in MOVES[status] else None
 
 
 def section_id(text: str) -> str:

@@ -1,0 +1,276 @@
+"""The registry of named verbs: what the scribe line, the CLI, the demo and the drills
+may do to an incident, each verb written once.
+
+A :class:`Verb` is one entry: its name and aliases, how its argument is written and
+what it does (for the scribe's help and completion), whether it may be backdated,
+which fields a demo or drill event gives it, and the function that calls the command
+layer and says what happened (an :class:`Outcome`). :func:`perform` is the one
+dispatcher::
+
+    outcome = await perform(commands, "INC-3", Command("ack"))
+    outcome.message   # "INC-3 acknowledged."   (outcome.result: the Incident)
+
+Adding a verb is one entry in :data:`VERBS` plus its command in :mod:`.commands`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from warroom.errors import BadInput
+from warroom.incident.actions import item_ref
+from warroom.incident.refs import parse_ref
+from warroom.incident.roles import ROLE_NAMES, role_id
+from warroom.models import ChecklistItem
+from warroom.text import printable
+
+if TYPE_CHECKING:
+    from warroom.incident.commands import Commands
+
+# How a verb's argument is written on the scribe line (the scribe parses it so):
+#   none: nothing; text: free text kept exactly; word: one word (a phase id);
+#   severity: 1-4 or SEV1-SEV4; role_person: ROLE NAME.
+Takes = Literal["none", "text", "word", "severity", "role_person"]
+
+
+@dataclass(frozen=True)
+class Note:
+    """A timeline entry: ``role`` is a role id (ic, comms, tech, scribe) or None."""
+
+    text: str
+    role: str | None = None
+    at: datetime | None = None
+    kind: str = "note"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One use of a verb. ``argument`` is what follows the verb (exactly as typed);
+    for ``assign`` the role is in ``role`` and the person in ``argument``; the other
+    fields are given apart by demo and drill events (the scribe writes them into the
+    argument: ``/status customers investigating TEXT``)."""
+
+    name: str
+    argument: str = ""
+    role: str | None = None
+    at: datetime | None = None
+    kind: str | None = None
+    audience: str | None = None
+    stage: str | None = None
+    owner: str | None = None
+    priority: str | None = None
+    due_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a verb did: the message for the user and what the command returned."""
+
+    message: str
+    result: Any = None
+
+
+Environ = Mapping[str, str] | None  # where status updates find their destinations
+Run = Callable[["Commands", str, Command, Environ], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    run: Run
+    help: str
+    usage: str = ""
+    takes: Takes = "none"
+    aliases: tuple[str, ...] = ()
+    backdate: bool = True  # may be given an earlier time (@14:02, --at)
+    noun: str = ""  # for the refusal when it may not: "an action item"
+    scribe: bool = True  # a /command of the scribe line
+    note_kind: str | None = None  # the scribe records it as an entry of this kind
+    # Demo and drill events: the field that is the argument, and the others it takes.
+    arg_field: str | None = None
+    fields: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+
+    def refuse_backdate(self) -> BadInput:
+        return BadInput(
+            f"{self.noun or '/' + self.name} cannot be backdated; "
+            f"type /{self.name} {self.usage}.".replace(" .", ".")
+        )
+
+
+# --- what each verb does -------------------------------------------------------------
+
+
+def _note(kind: str | None) -> Run:
+    async def run(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+        entry = await c.log(
+            ref, call.argument, role=call.role, kind=kind or call.kind or "note", at=call.at
+        )
+        when = entry.at.astimezone(c.tz)
+        late = " (backdated)" if call.at else ""
+        return Outcome(f"Saved #{entry.seq} at {when:%H:%M:%S}{late}", entry)
+
+    return run
+
+
+def _lifecycle(method: str, done: str) -> Run:
+    async def run(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+        inc = await getattr(c, method)(ref, at=call.at)
+        return Outcome(f"{inc.ref or ref} {done}.", inc)
+
+    return run
+
+
+async def _severity(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+    inc = await c.set_severity(ref, call.argument, at=call.at)
+    return Outcome(f"{inc.ref or ref} is now SEV{inc.severity}.", inc)
+
+
+async def _assign(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+    role = role_id(call.role or "ic")
+    shown = c.now().astimezone(c.tz)
+    inc = await c.assign(ref, role, call.argument, at=call.at)
+    message = f"{ROLE_NAMES[role]}: {printable(call.argument.strip())} (recorded {shown:%H:%M:%S})."
+    return Outcome(message, inc)
+
+
+async def _phase(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+    inc = await c.set_phase(ref, call.argument, at=call.at)
+    return Outcome(f"Phase changed to {printable(call.argument.strip())}.", inc)
+
+
+async def _status(c: Commands, ref: str, call: Command, env: Environ) -> Outcome:
+    from warroom.comms.updates import split_console_argument, summary  # the outbox: on use
+
+    if call.audience is None and call.stage is None:
+        audience, stage, text = split_console_argument(c.policies, call.argument)
+    else:
+        audience, stage = call.audience or "internal", call.stage
+        text = call.argument if call.argument.strip() else None
+    posted = await c.post_update(
+        ref, audience=audience, stage=stage, text=text, at=call.at, environ=env
+    )
+    return Outcome(printable(summary(posted)), posted)
+
+
+async def _action(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+    today = c.now().astimezone(c.tz).date()
+    due = today + timedelta(days=call.due_days) if call.due_days is not None else None
+    item = await c.add_action(
+        ref,
+        call.argument,
+        kind=call.kind or "preventive",
+        owner=call.owner,
+        priority=call.priority or "P2",
+        due=due,
+    )
+    return Outcome(f"Action item {item_ref(item.id)} added.", item)
+
+
+async def _checklist(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+    """Tick the checklist item whose text starts with the argument (if not yet done)."""
+    start = call.argument.strip()
+    async with c.store.read() as s:
+        q = select(ChecklistItem).where(col(ChecklistItem.incident_id) == parse_ref(ref))
+        items = list((await s.execute(q.order_by(col(ChecklistItem.id)))).scalars())
+    item = next((i for i in items if start and i.text.startswith(start)), None)
+    if item is None or item.id is None:
+        raise BadInput(f"no checklist item of {ref} starts with {printable(start)[:60]!r}.")
+    if item.done:
+        return Outcome(f"Already done: {printable(item.text)}", item)
+    item = await c.toggle_checklist(ref, item.id, at=call.at)
+    return Outcome(f"Done: {printable(item.text)}", item)
+
+
+async def _milestone(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+    if call.at is None:
+        raise BadInput(f"say when the incident {call.argument.strip() or 'started'} (a time).")
+    inc = await c.set_milestone(ref, call.argument, call.at)
+    name = call.argument.strip().lower()
+    return Outcome(f"{inc.ref or ref} {name} at {c.show(call.at)}.", inc)
+
+
+# --- the registry --------------------------------------------------------------------
+
+_TEXT_ENTRY = ("text", "role", "when_min")
+
+VERBS: dict[str, Verb] = {
+    v.name: v
+    for v in (
+        Verb("ack", _lifecycle("ack", "acknowledged"), "acknowledge the incident",
+             aliases=("acknowledge",)),
+        Verb("sev", _severity, "change the severity (1 is the worst)",
+             usage="N", takes="severity", aliases=("severity",),
+             arg_field="to", fields=("to", "when_min"), required=("to",)),
+        Verb("assign", _assign, "give a role (ic, comms, tech, scribe) to someone",
+             usage="ROLE NAME", takes="role_person",
+             arg_field="person", fields=("role", "person", "when_min"),
+             required=("role", "person")),
+        Verb("mitigated", _lifecycle("mitigate", "marked mitigated"),
+             "customer impact has stopped", aliases=("mitigate",)),
+        Verb("resolved", _lifecycle("resolve", "resolved"), "resolve the incident",
+             aliases=("resolve",)),
+        Verb("close", _lifecycle("close", "closed"),
+             "close the incident once it is resolved", aliases=("closed",)),
+        Verb("action", _action, "record a follow-up action item",
+             usage="TEXT", takes="text", backdate=False, noun="an action item",
+             arg_field="text", fields=("text", "kind", "owner", "priority", "due_days"),
+             required=("text",)),
+        Verb("status", _status, "status update (internal by default; no TEXT: template)",
+             usage="[AUDIENCE STAGE] TEXT", takes="text",
+             arg_field="text", fields=("text", "audience", "stage", "when_min")),
+        Verb("phase", _phase, "move to a workflow phase", usage="ID", takes="word",
+             arg_field="to", fields=("to", "when_min"), required=("to",)),
+        Verb("decision", _note("decision"), "record a decision",
+             usage="TEXT", takes="text", aliases=("decide",), note_kind="decision",
+             arg_field="text", fields=_TEXT_ENTRY, required=("text",)),
+        Verb("note", _note(None), "add an entry to the timeline",
+             usage="TEXT", takes="text", aliases=("log",), scribe=False,
+             arg_field="text", fields=(*_TEXT_ENTRY, "kind"), required=("text",)),
+        Verb("checklist", _checklist, "tick the checklist item that starts with TEXT",
+             usage="TEXT", takes="text", scribe=False,
+             arg_field="item", fields=("item",), required=("item",)),
+        Verb("milestone", _milestone, "when the problem started or was detected",
+             usage="started|detected", takes="word", scribe=False,
+             arg_field="text", fields=("text", "when_min"), required=("text", "when_min")),
+    )
+}  # fmt: skip
+ALIASES: dict[str, str] = {a: v.name for v in VERBS.values() for a in v.aliases}
+
+
+def lookup(name: str) -> Verb | None:
+    """The verb called ``name`` (or one of its aliases), case-insensitive."""
+    key = name.strip().lower()
+    return VERBS.get(ALIASES.get(key, key))
+
+
+def verb(name: str) -> Verb:
+    found = lookup(name)
+    if found is None:
+        known = ", ".join(VERBS)
+        raise BadInput(f"unknown verb {printable(name)[:40]!r}; the verbs are {known}.")
+    return found
+
+
+async def perform(
+    commands: Commands,
+    ref: str,
+    call: Note | Command,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Outcome:
+    """Run one verb on incident ``ref`` through the command layer, as ``commands``'s
+    actor. ``environ``: where status updates find their destinations (default: the
+    process environment; scripted runs pass ``{}`` so they never reach real people)."""
+    if isinstance(call, Note):
+        call = Command("note", call.text, role=call.role, at=call.at, kind=call.kind)
+    v = verb(call.name)
+    if call.at is not None and not v.backdate:
+        raise v.refuse_backdate()
+    return await v.run(commands, ref, call, environ)
