@@ -28,6 +28,14 @@ if TYPE_CHECKING:
     from tests.console_helpers import ConsoleFactory
 
 
+@pytest.fixture(autouse=True)
+def no_user_keymap(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keymap of whoever runs the tests never changes the console's keys in them."""
+    monkeypatch.setenv("WARROOM_KEYMAP", str(tmp_path_factory.getbasetemp() / "no-keymap.yaml"))
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(T0)

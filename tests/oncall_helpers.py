@@ -92,17 +92,11 @@ async def record_pages(
         )
         s.add(f)
         await s.flush()
-        for person, methods in people.items():
-            for i, m in enumerate(methods):
-                s.add(
-                    Delivery(
-                        firing_id=f.id,
-                        incident_id=incident_id,
-                        person=person,
-                        method=m,
-                        status="sent",
-                        created_at=at + timedelta(minutes=i),
-                    )
-                )
+        of_this_page = {"firing_id": f.id, "incident_id": incident_id, "status": "sent"}
+        s.add_all(
+            Delivery(person=person, method=m, created_at=at + timedelta(minutes=i), **of_this_page)
+            for person, methods in people.items()
+            for i, m in enumerate(methods)
+        )
 
     await store.transaction(work)

@@ -245,9 +245,11 @@ def test_console_argument_and_completion(policies: Policies) -> None:
 ONE_DEST = {"WARROOM_STATUS_CUSTOMERS": "json://status.example/hook"}
 
 
-async def test_a_stale_attempt_never_reopens_a_delivery_another_sender_holds(
+async def claimed_twice(
     commands: Commands, store: Store, clock: ManualClock
-) -> None:
+) -> tuple[list[delivery.Claimed], list[delivery.Claimed]]:
+    """A SEV1's update to the customers' one destination, claimed by a sender that then
+    hangs and, once its lease ran out, by another: (the hung claim, the second claim)."""
     inc = await commands.declare("Checkout down", 1)
     await commands.post_update(
         inc.ref or "", audience="customers", text="Looking", environ=ONE_DEST
@@ -255,6 +257,13 @@ async def test_a_stale_attempt_never_reopens_a_delivery_another_sender_holds(
     slow = await delivery.claim_due(store, None)  # a sender that then hangs
     clock.advance(delivery.LEASE + timedelta(seconds=1))
     second = await delivery.claim_due(store, None)  # its lease ran out: another takes over
+    return slow, second
+
+
+async def test_a_stale_attempt_never_reopens_a_delivery_another_sender_holds(
+    commands: Commands, store: Store, clock: ManualClock
+) -> None:
+    slow, second = await claimed_twice(commands, store, clock)
     assert len(slow) == len(second) == 1
     # The hung attempt finally fails while the second is still sending: it must not
     # schedule a retry over the second one's lease (a third sender would send it again).
@@ -269,13 +278,7 @@ async def test_a_stale_attempt_never_reopens_a_delivery_another_sender_holds(
 async def test_a_success_stays_sent_when_a_stale_attempt_fails_later(
     commands: Commands, store: Store, clock: ManualClock
 ) -> None:
-    inc = await commands.declare("Checkout down", 1)
-    await commands.post_update(
-        inc.ref or "", audience="customers", text="Looking", environ=ONE_DEST
-    )
-    slow = await delivery.claim_due(store, None)
-    clock.advance(delivery.LEASE + timedelta(seconds=1))
-    second = await delivery.claim_due(store, None)
+    slow, second = await claimed_twice(commands, store, clock)
     await delivery.record(store, [delivery.Attempt(second[0], None, False)])
     await delivery.record(store, [delivery.Attempt(slow[0], "timed out", True)])
     assert await count(store, Delivery, status="sent") == 1

@@ -25,14 +25,20 @@ async def updates(
     return [(u.audience, u.stage, u.text) for u in v.status_updates]
 
 
+async def preview(app: WarroomApp, pilot: Pilot, line: str) -> TextArea:
+    """Type ``line``, a /status that takes a template, in the war room: the preview must
+    open; its editor."""
+    await type_line(app, pilot, line)
+    assert isinstance(app.screen, StatusUpdateScreen)
+    return app.screen.query_one(TextArea)
+
+
 async def test_template_is_previewed_edited_then_sent(
     room: tuple[WarroomApp, Pilot, int], db_path: Path, clock: ManualClock
 ) -> None:
     app, pilot, incident_id = room
-    await type_line(app, pilot, "/status customers identified")
-    assert isinstance(app.screen, StatusUpdateScreen)
+    editor = await preview(app, pilot, "/status customers identified")
     assert await updates(db_path, clock, incident_id) == []  # nothing sent yet
-    editor = app.screen.query_one(TextArea)
     assert editor.text.startswith("We have identified the cause")
     editor.move_cursor(editor.document.end)
     editor.insert(" Payments are not affected [b]at all[/b].")
@@ -53,8 +59,7 @@ async def test_cancelling_the_preview_sends_nothing_and_keeps_the_line(
     room: tuple[WarroomApp, Pilot, int], db_path: Path, clock: ManualClock
 ) -> None:
     app, pilot, incident_id = room
-    await type_line(app, pilot, "/status customers investigating")
-    assert isinstance(app.screen, StatusUpdateScreen)
+    await preview(app, pilot, "/status customers investigating")
     await pilot.press("escape")
     await settle(app, pilot)
     scribe = app.screen.query_one(ScribeInput)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from screens.action_items import ActionItemsScreen
 from screens.messages import Changes
 from screens.postmortem import PostmortemScreen
 from screens.war_room import WarRoomScreen
-from tests.console_helpers import ConsoleFactory, settle
+from tests.console_helpers import Console, ConsoleFactory, settle, show
 from tests.data import commands_on
 from warroom.clock import ManualClock
 from warroom.incident.actions import list_actions
@@ -37,6 +39,15 @@ async def seed(db: Path, clock: ManualClock, policies: Policies) -> tuple[int, l
 @pytest.fixture
 async def seeded(db_path: Path, clock: ManualClock, policies: Policies) -> tuple[int, list[int]]:
     return await seed(db_path, clock, policies)
+
+
+@asynccontextmanager
+async def in_war_room(console: ConsoleFactory, incident_id: int) -> AsyncIterator[Console]:
+    """The console as alice, opened on the war room of ``incident_id`` (as from the board)."""
+    async with console(actor="alice") as c:
+        c.app.open_incident(incident_id)
+        await c.settle()
+        yield c
 
 
 async def test_unsaved_postmortem_sections_come_back_after_escape(
@@ -67,9 +78,7 @@ async def test_two_quick_done_presses_both_land(
 ) -> None:
     _, item_ids = seeded
     async with console(size=(140, 30), actor="alice") as (app, pilot):
-        screen = ActionItemsScreen()
-        await app.push_screen(screen)
-        await settle(app, pilot)
+        screen = await show(app, pilot, ActionItemsScreen())
         for item_id in item_ids:  # the second press comes before the first write ends
             screen._change(item_id, "done")
         await settle(app, pilot)
@@ -82,9 +91,7 @@ async def test_a_hidden_action_items_screen_waits_until_it_is_shown(
 ) -> None:
     incident_id, _ = seeded
     async with console(size=(140, 40), actor="alice") as (app, pilot):
-        items = ActionItemsScreen()
-        await app.push_screen(items)
-        await settle(app, pilot)
+        items = await show(app, pilot, ActionItemsScreen())
         loads: list[int] = []
         items.reload = lambda: loads.append(1)  # type: ignore[method-assign]
         app.open_postmortem(incident_id)
@@ -118,9 +125,7 @@ async def test_opening_the_war_room_you_are_in_does_not_stack_a_second_one(
     console: ConsoleFactory, seeded: tuple[int, list[int]]
 ) -> None:
     incident_id, _ = seeded
-    async with console(actor="alice") as (app, pilot):
-        app.open_incident(incident_id)
-        await settle(app, pilot)
+    async with in_war_room(console, incident_id) as (app, pilot):
         depth = len(app.screen_stack)
         app.open_incident(incident_id)  # e.g. "Open INC-1" from the command palette
         await settle(app, pilot)
@@ -156,9 +161,7 @@ async def test_escape_while_a_line_is_saving_leaves_once_saved_and_keeps_no_stal
     from widgets.scribe_input import ScribeInput
 
     incident_id, _ = seeded
-    async with console(actor="alice") as (app, pilot):
-        app.open_incident(incident_id)
-        await settle(app, pilot)
+    async with in_war_room(console, incident_id) as (app, pilot):
         gate = asyncio.Event()
         log = app.commands.log
 
@@ -220,9 +223,7 @@ async def test_quitting_with_unsaved_text_asks_first(
     from widgets.scribe_input import ScribeInput
 
     incident_id, _ = seeded
-    async with console(actor="alice") as (app, pilot):
-        app.open_incident(incident_id)
-        await settle(app, pilot)
+    async with in_war_room(console, incident_id) as (app, pilot):
         app.screen.query_one(ScribeInput).value = "DB failover started"
         await pilot.press("escape")  # kept as a draft for INC-1
         await settle(app, pilot)

@@ -48,49 +48,20 @@ def simulate(policies: Policies, base: IncidentSnapshot, minutes: int) -> dict[s
     return fired
 
 
+# The unresolved steps of each severity, at their minutes: they fire whether or not
+# anyone acknowledged.
+SEV1_UNRESOLVED = {"sev1-unresolved-30": 30, "sev1-unresolved-60": 60, "sev1-unresolved-120": 120}
+SEV2_UNRESOLVED = {"sev2-unresolved-60": 60, "sev2-unresolved-240": 240}
+
 MATRIX = [
     # (case, snapshot, steps fired at which minute)
-    (
-        "SEV1 never acknowledged",
-        snap(1),
-        {
-            "sev1-page": 0,
-            "sev1-no-ack-15": 15,
-            "sev1-unresolved-30": 30,
-            "sev1-unresolved-60": 60,
-            "sev1-unresolved-120": 120,
-        },
-    ),
-    (
-        "SEV1 acknowledged at 10",
-        snap(1, ack=10),
-        {
-            "sev1-page": 0,
-            "sev1-unresolved-30": 30,
-            "sev1-unresolved-60": 60,
-            "sev1-unresolved-120": 120,
-        },
-    ),
-    (
-        "SEV1 acknowledged exactly at 15",
-        snap(1, ack=15),
-        {
-            "sev1-page": 0,
-            "sev1-unresolved-30": 30,
-            "sev1-unresolved-60": 60,
-            "sev1-unresolved-120": 120,
-        },
-    ),
+    ("SEV1 never acknowledged", snap(1), {"sev1-page": 0, "sev1-no-ack-15": 15, **SEV1_UNRESOLVED}),
+    ("SEV1 acknowledged at 10", snap(1, ack=10), {"sev1-page": 0, **SEV1_UNRESOLVED}),
+    ("SEV1 acknowledged exactly at 15", snap(1, ack=15), {"sev1-page": 0, **SEV1_UNRESOLVED}),
     (
         "SEV1 acknowledged at 20, after the re-page",
         snap(1, ack=20),
-        {
-            "sev1-page": 0,
-            "sev1-no-ack-15": 15,
-            "sev1-unresolved-30": 30,
-            "sev1-unresolved-60": 60,
-            "sev1-unresolved-120": 120,
-        },
+        {"sev1-page": 0, "sev1-no-ack-15": 15, **SEV1_UNRESOLVED},
     ),
     (
         "SEV1 resolved at 45",
@@ -98,21 +69,8 @@ MATRIX = [
         {"sev1-page": 0, "sev1-no-ack-15": 15, "sev1-unresolved-30": 30},
     ),
     ("SEV1 acked at 5, resolved at 29", snap(1, ack=5, resolved=29), {"sev1-page": 0}),
-    (
-        "SEV2 never acknowledged",
-        snap(2),
-        {
-            "sev2-page": 0,
-            "sev2-no-ack-30": 30,
-            "sev2-unresolved-60": 60,
-            "sev2-unresolved-240": 240,
-        },
-    ),
-    (
-        "SEV2 acknowledged at 5",
-        snap(2, ack=5),
-        {"sev2-page": 0, "sev2-unresolved-60": 60, "sev2-unresolved-240": 240},
-    ),
+    ("SEV2 never acknowledged", snap(2), {"sev2-page": 0, "sev2-no-ack-30": 30, **SEV2_UNRESOLVED}),
+    ("SEV2 acknowledged at 5", snap(2, ack=5), {"sev2-page": 0, **SEV2_UNRESOLVED}),
     ("SEV2 resolved at 50", snap(2, resolved=50), {"sev2-page": 0, "sev2-no-ack-30": 30}),
     (
         "SEV2 raised to SEV1 at 20, never acknowledged",
@@ -121,20 +79,13 @@ MATRIX = [
             "sev2-page": 0,
             "sev1-page": 20,  # raised and still unacknowledged: SEV1's pages go out at once
             "sev1-no-ack-15": 20,  # its 15 min passed before the change: due at the change
-            "sev1-unresolved-30": 30,
-            "sev1-unresolved-60": 60,
-            "sev1-unresolved-120": 120,
+            **SEV1_UNRESOLVED,
         },
     ),
     (
         "SEV2 raised to SEV1 at 20, acknowledged at 10",
         snap(2, ack=10, changes=((20, 1),)),
-        {
-            "sev2-page": 0,
-            "sev1-unresolved-30": 30,
-            "sev1-unresolved-60": 60,
-            "sev1-unresolved-120": 120,
-        },
+        {"sev2-page": 0, **SEV1_UNRESOLVED},
     ),
     (
         "SEV1 lowered to SEV2 at 40",
@@ -145,8 +96,7 @@ MATRIX = [
             "sev1-no-ack-15": 15,
             "sev1-unresolved-30": 30,
             "sev2-no-ack-30": 40,  # catch-up at the change, still unacknowledged
-            "sev2-unresolved-60": 60,
-            "sev2-unresolved-240": 240,
+            **SEV2_UNRESOLVED,
         },
     ),
     ("SEV4 has no escalation", snap(4), {}),

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
+import pytest
 from sqlalchemy import select
 
 from tests.escalation_support import Recorder, roster_for
 from warroom.clock import ManualClock
 from warroom.escalation import EscalationLoop, load_snapshot, plan
 from warroom.incident.commands import Commands
-from warroom.models import Delivery, EscalationFiring, TimelineEntry
+from warroom.models import Delivery, EscalationFiring, Incident, TimelineEntry
 from warroom.policy import Policies
 from warroom.store import Store
 
@@ -34,6 +36,21 @@ async def firings(store: Store) -> list[EscalationFiring]:
 async def deliveries(store: Store) -> list[Delivery]:
     async with store.read() as s:
         return list((await s.execute(select(Delivery).order_by(Delivery.id))).scalars())
+
+
+class Paging(NamedTuple):
+    inc: Incident
+    sender: Recorder
+    loop: EscalationLoop
+
+
+@pytest.fixture
+async def sev1(store: Store, commands: Commands, policies: Policies, clock: ManualClock) -> Paging:
+    """A SEV1 "Checkout down" just declared (INC-1), and one loop paging the full roster
+    through a recording sender."""
+    inc = await commands.declare("Checkout down", 1)
+    sender = Recorder()
+    return Paging(inc, sender, EscalationLoop(store, policies, roster_for(), clock, sender=sender))
 
 
 async def run_minutes(loops: list[EscalationLoop], clock: ManualClock, minutes: int) -> None:
@@ -167,11 +184,9 @@ async def test_a_declaration_entered_after_the_fact_pages_at_once_saying_why(
 
 
 async def test_ack_stops_the_rest_of_the_page(
-    store: Store, commands: Commands, policies: Policies, clock: ManualClock
+    sev1: Paging, store: Store, policies: Policies, clock: ManualClock, commands: Commands
 ) -> None:
-    inc = await commands.declare("Checkout down", 1)
-    sender = Recorder()
-    loop = EscalationLoop(store, policies, roster_for(), clock, sender=sender)
+    inc, sender, loop = sev1
     await run_minutes([loop], clock, 16)  # the re-page fired at 15 (push to carol and dave)
     before_ack = len(sender.sent)
     assert [url.rsplit("/", 2)[-2:] for url, _ in sender.sent[-2:]] == [
@@ -196,11 +211,9 @@ async def test_ack_stops_the_rest_of_the_page(
 
 
 async def test_ack_stops_the_climb_of_the_page_at_declaration(
-    store: Store, commands: Commands, policies: Policies, clock: ManualClock
+    sev1: Paging, store: Store, policies: Policies, clock: ManualClock, commands: Commands
 ) -> None:
-    inc = await commands.declare("Checkout down", 1)
-    sender = Recorder()
-    loop = EscalationLoop(store, policies, roster_for(), clock, sender=sender)
+    inc, sender, loop = sev1
     await run_minutes([loop], clock, 3)  # push at 0, phone at 1, sms at 2: carol only
     await Commands(store, policies, "carol", commands.tz).ack("INC-1")
     await run_minutes([loop], clock, 25)  # to minute 27: past the re-page at 15
@@ -221,11 +234,9 @@ async def test_ack_stops_the_climb_of_the_page_at_declaration(
 
 
 async def test_unacknowledged_page_climbs_the_escalation_policy_levels(
-    store: Store, commands: Commands, policies: Policies, clock: ManualClock
+    sev1: Paging, store: Store, clock: ManualClock
 ) -> None:
-    inc = await commands.declare("Checkout down", 1)
-    sender = Recorder()
-    loop = EscalationLoop(store, policies, roster_for(), clock, sender=sender)
+    inc, sender, loop = sev1
     await run_minutes([loop], clock, 22)
     got = [(url.rsplit("/", 2)[-2], url.rsplit("/", 1)[-1]) for url, _ in sender.sent]
     # The page at declaration: the primary now by push, phone at +1, sms at +2; the
@@ -380,14 +391,12 @@ async def test_a_declaration_committed_below_the_mark_still_pages(
 
 
 async def test_waking_after_three_hours_notifies_each_person_once_per_method(
-    store: Store, commands: Commands, policies: Policies, clock: ManualClock
+    sev1: Paging, store: Store, clock: ManualClock
 ) -> None:
     """Asleep 30 s after the page at declaration, awake 3 h later: the four overdue steps
     fire (each on the timeline) but nobody gets the same method several times at once;
     what each person gets is the latest step's page."""
-    inc = await commands.declare("Checkout down", 1)
-    sender = Recorder()
-    loop = EscalationLoop(store, policies, roster_for(), clock, sender=sender)
+    inc, sender, loop = sev1
     await loop.tick()
     await loop.drain()  # the push of the page at declaration went out on time
     clock.set(inc.declared_at + timedelta(hours=3))
@@ -406,13 +415,11 @@ async def test_waking_after_three_hours_notifies_each_person_once_per_method(
 
 
 async def test_an_ack_stamped_by_a_clock_a_minute_ahead_stops_the_no_ack_page(
-    store: Store, commands: Commands, policies: Policies, clock: ManualClock, db_path: Path
+    sev1: Paging, store: Store, policies: Policies, clock: ManualClock, db_path: Path
 ) -> None:
     """The scribe's machine runs a minute fast: its ack (recorded, so a fact) carries a time
     just after the re-page's due time. The re-page must not go out 'unacknowledged'."""
-    inc = await commands.declare("Checkout down", 1)
-    sender = Recorder()
-    loop = EscalationLoop(store, policies, roster_for(), clock, sender=sender)
+    inc, sender, loop = sev1
     await run_minutes([loop], clock, 15)  # now minute 15 - 30 s on this machine
     clock.set(inc.declared_at + timedelta(minutes=14, seconds=30))
     await loop.tick()

@@ -101,11 +101,13 @@ async def replayed(commands: Commands, clock: ManualClock, store: Store) -> str:
     return ref
 
 
-async def test_document_has_every_section_and_the_facts(
-    replayed: str, store: Store, policies: Policies
-) -> None:
-    doc = await load_document(store, policies, replayed)
-    md = render_markdown(doc)
+@pytest.fixture
+async def md(replayed: str, store: Store, policies: Policies) -> str:
+    """The replayed incident's post-mortem, rendered as Markdown."""
+    return render_markdown(await load_document(store, policies, replayed))
+
+
+async def test_document_has_every_section_and_the_facts(md: str) -> None:
     tokens = gfm().parse(md)
     assert tokens[0].type == "heading_open"
     assert "".join(c.content for c in tokens[1].children or []) == "Post-mortem: Checkout | down"
@@ -119,11 +121,8 @@ async def test_document_has_every_section_and_the_facts(
     assert "**Severity:** SEV1 (Critical)" in md
 
 
-async def test_timeline_rows_are_milestones_and_key_events_in_time_order(
-    replayed: str, store: Store, policies: Policies
-) -> None:
-    doc = await load_document(store, policies, replayed)
-    timeline, severity, pages, actions = tables(gfm().parse(render_markdown(doc)))
+async def test_timeline_rows_are_milestones_and_key_events_in_time_order(md: str) -> None:
+    timeline, severity, pages, actions = tables(gfm().parse(md))
     header, *rows = timeline
     assert header == ["Time (UTC)", "Event", "Description", "By"]
     times = [r[0] for r in rows]
@@ -153,11 +152,7 @@ async def test_timeline_rows_are_milestones_and_key_events_in_time_order(
     assert actions[2][1] == "Alert on <script> error rate"
 
 
-async def test_user_text_cannot_break_the_document(
-    replayed: str, store: Store, policies: Policies
-) -> None:
-    doc = await load_document(store, policies, replayed)
-    md = render_markdown(doc)
+async def test_user_text_cannot_break_the_document(md: str) -> None:
     tokens = gfm().parse(md)
     html = gfm().render(md)
     assert "<script>" not in html and "&lt;script&gt;" in html

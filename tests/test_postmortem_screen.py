@@ -171,6 +171,7 @@ async def test_saving_over_a_section_someone_else_changed_is_refused(
     db_path: Path, clock: ManualClock, policies: Policies
 ) -> None:
     from warroom.errors import BadInput
+
     incident_id = await seed(db_path, clock, policies)
     ref = f"INC-{incident_id}"
     async with commands_on(db_path, clock, policies) as alice:

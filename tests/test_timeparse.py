@@ -35,12 +35,19 @@ def test_a_time_in_the_repeated_autumn_hour_needs_an_offset() -> None:
     assert at("2026-10-25T01:30+01:00", now) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 
-def test_times_next_to_the_changes_are_read_in_the_right_offset() -> None:
-    now = datetime(2026, 10, 26, 12, 0, tzinfo=UTC)
-    assert at("2026-03-29T00:59", now) == datetime(2026, 3, 29, 0, 59, tzinfo=UTC)
-    assert at("2026-03-29T02:00", now) == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
-    assert at("2026-10-25T00:59", now) == datetime(2026, 10, 24, 23, 59, tzinfo=UTC)
-    assert at("2026-10-25T02:00", now) == datetime(2026, 10, 25, 2, 0, tzinfo=UTC)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-29T00:59", datetime(2026, 3, 29, 0, 59, tzinfo=UTC)),
+        ("2026-03-29T02:00", datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),
+        ("2026-10-25T00:59", datetime(2026, 10, 24, 23, 59, tzinfo=UTC)),
+        ("2026-10-25T02:00", datetime(2026, 10, 25, 2, 0, tzinfo=UTC)),
+    ],
+)
+def test_times_next_to_the_changes_are_read_in_the_right_offset(
+    text: str, expected: datetime
+) -> None:
+    assert at(text, datetime(2026, 10, 26, 12, 0, tzinfo=UTC)) == expected
 
 
 def test_hhmm_just_after_midnight_means_yesterday_evening() -> None:

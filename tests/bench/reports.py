@@ -30,7 +30,6 @@ Usage: python tests/bench/reports.py [--incidents N] [--keep DIR]
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import math
@@ -48,7 +47,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from run import AUTHORS, ROLES, T0, WORDS, _rss_mb, _sqlite_time
+from run import AUTHORS, ROLES, T0, WORDS, _rss_mb, _sqlite_time, bench_parser
 
 END = T0  # the fixed "now" of every report
 DAYS = 365
@@ -572,7 +571,7 @@ class Year:
 
     def timeline(self, n: int, events: list[Event]) -> int:
         """The entries with their hash chain, computed as warroom/timeline.py does."""
-        from warroom.incident.timeline import GENESIS, KEY_KINDS, _fields, entry_hash
+        from warroom.incident.timeline import GENESIS, KEY_KINDS, entry_fields, entry_hash
 
         prev = GENESIS
         first = self.ids["entry"] + 1
@@ -581,7 +580,7 @@ class Year:
             recorded = max(e.at, min(END, e.at + timedelta(minutes=e.late_minutes)))
             key = e.kind in KEY_KINDS
             corrects = None if e.corrects is None else first + e.corrects
-            fields = _fields(
+            fields = entry_fields(
                 n, seq, e.at, recorded, e.author, e.role, e.kind, e.text, key, corrects
             )
             digest = entry_hash(fields, prev)
@@ -812,10 +811,7 @@ async def measure(which: str, db: Path) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--incidents", type=int, default=4_000)
-    parser.add_argument("--keep", type=Path, help="build the database in this folder")
-    parser.add_argument("--measure", nargs=2, metavar=("REPORT", "DB"), help=argparse.SUPPRESS)
+    parser = bench_parser(__doc__, "incidents", 4_000, ("REPORT", "DB"))
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(asyncio.run(measure(args.measure[0], Path(args.measure[1])))))

@@ -65,7 +65,7 @@ async def _declare(db: Path) -> int:
 
 def build(db: Path, entries: int) -> int:
     """An incident with ``entries`` timeline entries forming a valid hash chain."""
-    from warroom.incident.timeline import _fields, entry_hash  # the chain's exact format
+    from warroom.incident.timeline import entry_fields, entry_hash  # the chain's exact format
 
     incident_id = asyncio.run(_declare(db))
     rnd = random.Random(7)
@@ -79,7 +79,7 @@ def build(db: Path, entries: int) -> int:
         at = T0 + timedelta(seconds=n * 3)
         author, role, kind = rnd.choice(AUTHORS), rnd.choice(ROLES), rnd.choice(KINDS)
         text = " ".join(rnd.choices(WORDS, k=rnd.randint(3, 30)))
-        fields = _fields(incident_id, n, at, at, author, role, kind, text, False, None)
+        fields = entry_fields(incident_id, n, at, at, author, role, kind, text, False, None)
         digest = entry_hash(fields, prev)
         rows.append(
             (
@@ -179,12 +179,21 @@ async def measure(db: Path, incident_id: int) -> dict[str, float]:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--entries", type=int, default=100_000)
+def bench_parser(
+    doc: str | None, size: str, default: int, measured: tuple[str, str]
+) -> argparse.ArgumentParser:
+    """The command line of a benchmark (this one and reports.py): ``--<size> N``, how much
+    to build; ``--keep DIR``; and the hidden ``--measure A B`` (named ``measured``) with
+    which the benchmark runs itself in a fresh process."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument(f"--{size}", type=int, default=default)
     parser.add_argument("--keep", type=Path, help="build the database in this folder")
-    parser.add_argument("--measure", nargs=2, metavar=("DB", "INCIDENT"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    parser.add_argument("--measure", nargs=2, metavar=measured, help=argparse.SUPPRESS)
+    return parser
+
+
+def main() -> int:
+    args = bench_parser(__doc__, "entries", 100_000, ("DB", "INCIDENT")).parse_args()
     if args.measure:
         print(json.dumps(asyncio.run(measure(Path(args.measure[0]), int(args.measure[1])))))
         return 0

@@ -27,6 +27,7 @@ from warroom.cli import (  # noqa: E402, F401
     incidents,
     metrics_cmd,
     oncall_cmd,
+    override_cmd,
     policies_cmd,
     postmortem_cmd,
     serve_cmd,

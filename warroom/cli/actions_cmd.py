@@ -103,6 +103,13 @@ def list_cmd(
     run(ctx, work)
 
 
+def _show(env: Env, item: ActionItem, as_json: bool) -> None:
+    if as_json:
+        emit_json(item_json(item, local_today(env.store.clock.now(), env.tz)))
+    else:
+        click.echo(_line(item))
+
+
 @actions.command("add")
 @click.argument("ref")
 @click.argument("title")
@@ -133,10 +140,7 @@ def add_cmd(
         item = await env.commands.add_action(
             ref, title, kind=kind, owner=owner, priority=priority, due=due
         )
-        if as_json:
-            emit_json(item_json(item, local_today(env.store.clock.now(), env.tz)))
-        else:
-            click.echo(_line(item))
+        _show(env, item, as_json)
 
     run(ctx, work)
 
@@ -177,10 +181,7 @@ def update_cmd(
             status=status,
             reason=reason,
         )
-        if as_json:
-            emit_json(item_json(found, local_today(env.store.clock.now(), env.tz)))
-        else:
-            click.echo(_line(found))
+        _show(env, found, as_json)
 
     run(ctx, work)
 
@@ -194,10 +195,7 @@ def done_cmd(ctx: CliContext, item: str, as_json: bool) -> None:
 
     async def work(env: Env) -> None:
         found = await env.commands.complete_action(item)
-        if as_json:
-            emit_json(item_json(found, local_today(env.store.clock.now(), env.tz)))
-        else:
-            click.echo(_line(found))
+        _show(env, found, as_json)
 
     run(ctx, work)
 

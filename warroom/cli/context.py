@@ -130,5 +130,13 @@ def emit_json(data: Any) -> None:
     click.echo(safe_json(data, indent=2))
 
 
+def answer(as_json: bool, view: Any, as_text: Callable[[], None]) -> None:
+    """``view.to_json()`` for scripts (``--json``), else ``as_text()`` for people."""
+    if as_json:
+        emit_json(view.to_json())
+    else:
+        as_text()
+
+
 def bad(message: str) -> NoReturn:
     fail(BadInput(message))

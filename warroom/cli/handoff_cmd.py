@@ -7,7 +7,7 @@ from datetime import tzinfo
 
 import click
 
-from warroom.cli.context import CliContext, Env, emit_json, run
+from warroom.cli.context import CliContext, Env, answer, run
 from warroom.cli.output import local
 from warroom.cli.root import cli
 from warroom.oncall.handoff import HandoffCommands
@@ -37,10 +37,7 @@ def handoff(click_ctx: click.Context, at: str | None, as_json: bool) -> None:
         roster = require_roster(env.policies.directory)
         when = ctx.time(at, future=True) or env.store.clock.now()
         review = await load_review(env.store, env.policies, roster, when, env.tz)
-        if as_json:
-            emit_json(review.to_json())
-        else:
-            _print(review, env.tz)
+        answer(as_json, review, lambda: _print(review, env.tz))
 
     run(ctx, work)
 

@@ -3,6 +3,9 @@ resolve, close, list, show, verify."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import tzinfo
+
 import click
 from sqlalchemy import select
 from sqlmodel import col
@@ -124,24 +127,52 @@ def parse_ref_str(ref: str) -> str:
     return f"INC-{parse_ref(ref)}"
 
 
-def _simple(name: str, verb: str, help_text: str, past: str) -> None:
-    @cli.command(name=name, help=help_text)
-    @click.argument("ref")
-    @at_option
-    @pass_ctx
-    def command(ctx: CliContext, ref: str, at: str | None) -> None:
+Echo = Callable[[Incident, tzinfo], str]
+
+
+def _verb(name: str, verb: str, help_text: str, echo: Echo, argument: str | None = None) -> None:
+    """``warroom NAME REF [ARGUMENT] [--at T]``: one verb of the registry, then ``echo``."""
+
+    def command(ctx: CliContext, ref: str, at: str | None, value: str = "") -> None:
         async def work(env: Env) -> None:
-            inc = (await perform(env.commands, ref, Command(verb, at=ctx.time(at)))).result
-            when = getattr(inc, f"{past}_at")
-            click.echo(f"{inc.ref} {past} at {local(when, env.tz)}")
+            inc = (await perform(env.commands, ref, Command(verb, value, at=ctx.time(at)))).result
+            click.echo(echo(inc, env.tz))
 
         run(ctx, work)
 
+    decorated = at_option(command)
+    if argument is not None:
+        decorated = click.argument("value", metavar=argument)(decorated)
+    cli.command(name=name, help=help_text)(click.argument("ref")(pass_ctx(decorated)))
 
-_simple("ack", "ack", "Acknowledge an incident (stops the no-ack escalation).", "acknowledged")
-_simple("mitigate", "mitigated", "Mark customer impact as stopped.", "mitigated")
-_simple("resolve", "resolved", "Resolve an incident (only its IC may).", "resolved")
-_simple("close", "close", "Close a resolved incident (only its IC may).", "closed")
+
+def _milestone(past: str) -> Echo:
+    return lambda inc, tz: f"{inc.ref} {past} at {local(getattr(inc, past + '_at'), tz)}"
+
+
+_verb(
+    "ack",
+    "ack",
+    "Acknowledge an incident (stops the no-ack escalation).",
+    _milestone("acknowledged"),
+)
+_verb("mitigate", "mitigated", "Mark customer impact as stopped.", _milestone("mitigated"))
+_verb("resolve", "resolved", "Resolve an incident (only its IC may).", _milestone("resolved"))
+_verb("close", "close", "Close a resolved incident (only its IC may).", _milestone("closed"))
+_verb(
+    "severity",
+    "sev",
+    "Change an incident's severity (only its IC may).",
+    lambda inc, _tz: f"{inc.ref} is now SEV{inc.severity}",
+    argument="N",
+)
+_verb(
+    "phase",
+    "phase",
+    "Move an incident to a workflow phase of the policy.",
+    lambda inc, _tz: f"{inc.ref} phase: {inc.phase}",
+    argument="NAME",
+)
 
 
 @cli.command()
@@ -157,36 +188,6 @@ def assign(ctx: CliContext, ref: str, role: str, name: str, at: str | None) -> N
         call = Command("assign", name, role=role, at=ctx.time(at))
         inc = (await perform(env.commands, ref, call)).result
         click.echo(f"{inc.ref} {role.lower()}: {printable(name)}")
-
-    run(ctx, work)
-
-
-@cli.command()
-@click.argument("ref")
-@click.argument("level", metavar="N")
-@at_option
-@pass_ctx
-def severity(ctx: CliContext, ref: str, level: str, at: str | None) -> None:
-    """Change an incident's severity (only its IC may)."""
-
-    async def work(env: Env) -> None:
-        inc = (await perform(env.commands, ref, Command("sev", level, at=ctx.time(at)))).result
-        click.echo(f"{inc.ref} is now SEV{inc.severity}")
-
-    run(ctx, work)
-
-
-@cli.command()
-@click.argument("ref")
-@click.argument("name")
-@at_option
-@pass_ctx
-def phase(ctx: CliContext, ref: str, name: str, at: str | None) -> None:
-    """Move an incident to a workflow phase of the policy."""
-
-    async def work(env: Env) -> None:
-        inc = (await perform(env.commands, ref, Command("phase", name, at=ctx.time(at)))).result
-        click.echo(f"{inc.ref} phase: {inc.phase}")
 
     run(ctx, work)
 

@@ -7,7 +7,7 @@ from datetime import tzinfo
 
 import click
 
-from warroom.cli.context import CliContext, Env, emit_json, run
+from warroom.cli.context import CliContext, Env, answer, run
 from warroom.cli.output import local, table
 from warroom.cli.root import cli
 from warroom.metrics import MetricsReport, load_metrics, window
@@ -33,10 +33,7 @@ def metrics(ctx: CliContext, since: str | None, until: str | None, as_json: bool
         span = window(now, ctx.time(since, "--since"), ctx.time(until, "--until"))
         roster = load_roster(env.policies.directory)
         report = await load_metrics(env.store, env.policies, span, tz=env.tz, roster=roster)
-        if as_json:
-            emit_json(report.to_json())
-        else:
-            _print(report, env.tz)
+        answer(as_json, report, lambda: _print(report, env.tz))
 
     run(ctx, work)
 

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from platformdirs import user_data_dir
@@ -185,6 +186,17 @@ class _Player:
             self._commands[actor] = Commands(self.store, self.policies, actor, UTC)
         return self._commands[actor]
 
+    def declarer(
+        self, key: str, actor: str, title: str, severity: int, **options: Any
+    ) -> Callable[[], Awaitable[None]]:
+        """The declaration of the scenario's incident ``key`` (its ref kept for later)."""
+
+        async def declare() -> None:
+            made = await self.as_(actor).declare(title, severity, **options)
+            self.refs[key] = made.ref or ""
+
+        return declare
+
     def at(self, when: datetime, run: Callable[[], Awaitable[None]]) -> None:
         self._order += 1
         heapq.heappush(self.queue, _Due(when, self._order, run))
@@ -232,18 +244,17 @@ def _open_events(p: _Player, inc: OpenIncident, now: datetime) -> None:
     def minutes(m: float | None) -> datetime | None:
         return None if m is None else declared + timedelta(minutes=m)
 
-    async def declare() -> None:
-        made = await p.as_(inc.by).declare(
-            inc.title,
-            inc.severity,
-            ic=inc.ic,
-            started_at=minutes(inc.started),
-            detected_at=minutes(inc.detected),
-            war_room=inc.war_room,
-            bridge=inc.bridge,
-        )
-        p.refs[inc.key] = made.ref or ""
-
+    declare = p.declarer(
+        inc.key,
+        inc.by,
+        inc.title,
+        inc.severity,
+        ic=inc.ic,
+        started_at=minutes(inc.started),
+        detected_at=minutes(inc.detected),
+        war_room=inc.war_room,
+        bridge=inc.bridge,
+    )
     p.at(declared, declare)
     for ev in inc.events:
         p.at(declared + timedelta(minutes=ev.at_min), _event_runner(p, inc, ev, declared))
@@ -275,15 +286,15 @@ def _past_events(p: _Player, n: int, inc: PastIncident, now: datetime) -> None:
     def who(name: str) -> str:
         return oncall if name == "oncall" else name
 
-    async def declare() -> None:
-        made = await p.as_(inc.ic).declare(
-            inc.title,
-            inc.severity,
-            ic=inc.ic,
-            started_at=t(inc.started),
-            detected_at=t(inc.detected),
-        )
-        p.refs[key] = made.ref or ""
+    declare = p.declarer(
+        key,
+        inc.ic,
+        inc.title,
+        inc.severity,
+        ic=inc.ic,
+        started_at=t(inc.started),
+        detected_at=t(inc.detected),
+    )
 
     def do(when: datetime, actor: str, call: Note | Command) -> None:
         async def run() -> None:

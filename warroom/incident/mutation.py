@@ -62,18 +62,16 @@ async def append_entry(
 ) -> TimelineEntry:
     """Append one timeline entry and its change-feed row (kind ``change_kind``, default
     the entry's kind) in the caller's transaction."""
-    entry = await timeline.append(
-        session,
-        incident,
-        at=at,
-        recorded_at=recorded_at,
-        author=author,
-        kind=kind,
-        text=text,
-        role=role,
-        key_event=key_event,
-        corrects_id=corrects_id,
+    assert incident.id is not None
+    last = (await session.execute(timeline.last_link(incident.id))).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, timeline.GENESIS)
+    key = kind in timeline.KEY_KINDS if key_event is None else key_event
+    fields = timeline.entry_fields(
+        incident.id, seq, at, recorded_at, author, role, kind, text, key, corrects_id
     )
+    entry = timeline.chained(fields, at, recorded_at, prev)
+    session.add(entry)
+    await session.flush()
     record_change(session, incident.id, change_kind or kind, recorded_at)
     return entry
 

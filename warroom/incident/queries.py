@@ -93,13 +93,20 @@ class IncidentView:
         }
 
 
-def incident_summary(inc: Incident, roles: dict[str, RoleAssignment]) -> dict[str, Any]:
+def incident_heading(inc: Incident) -> dict[str, Any]:
+    """The fields every JSON view of an incident starts with."""
     return {
         "ref": inc.ref,
         "title": inc.title,
         "severity": inc.severity,
         "status": inc.status,
         "phase": inc.phase,
+    }
+
+
+def incident_summary(inc: Incident, roles: dict[str, RoleAssignment]) -> dict[str, Any]:
+    return {
+        **incident_heading(inc),
         "channel": inc.channel,
         "drill": inc.drill,
         "started_at": iso_z(inc.started_at),

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from warroom.models import Incident, TimelineEntry
+from warroom.models import TimelineEntry
 
 GENESIS = "0" * 64
 
@@ -59,7 +59,7 @@ def entry_hash(fields: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _fields(
+def entry_fields(
     incident_id: int,
     seq: int,
     at: datetime,
@@ -85,49 +85,24 @@ def _fields(
     }
 
 
-async def append(
-    session: AsyncSession,
-    incident: Incident,
-    *,
-    at: datetime,
-    recorded_at: datetime,
-    author: str,
-    kind: str,
-    text: str,
-    role: str | None = None,
-    key_event: bool | None = None,
-    corrects_id: int | None = None,
-) -> TimelineEntry:
-    """Append one entry at the end of the incident's chain (in the caller's transaction)."""
-    assert incident.id is not None
-    last = (
-        await session.execute(
-            select(TimelineEntry.seq, TimelineEntry.hash)  # type: ignore[call-overload]
-            .where(TimelineEntry.incident_id == incident.id)
-            .order_by(TimelineEntry.seq.desc())  # type: ignore[attr-defined]
-            .limit(1)
-        )
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    key = kind in KEY_KINDS if key_event is None else key_event
-    fields = _fields(incident.id, seq, at, recorded_at, author, role, kind, text, key, corrects_id)
-    entry = TimelineEntry(
-        incident_id=incident.id,
-        seq=seq,
-        at=at,
-        recorded_at=recorded_at,
-        author=author,
-        role=role,
-        kind=kind,
-        text=text,
-        key_event=key,
-        corrects_id=corrects_id,
-        prev_hash=prev,
-        hash=entry_hash(fields, prev),
+def last_link(incident_id: int) -> Select[Any]:
+    """The seq and hash of an incident's newest entry (where the next one chains on)."""
+    return (
+        select(TimelineEntry.seq, TimelineEntry.hash)  # type: ignore[call-overload]
+        .where(TimelineEntry.incident_id == incident_id)
+        .order_by(TimelineEntry.seq.desc())  # type: ignore[attr-defined]
+        .limit(1)
     )
-    session.add(entry)
-    await session.flush()
-    return entry
+
+
+def chained(
+    fields: dict[str, Any], at: datetime, recorded_at: datetime, prev: str
+) -> TimelineEntry:
+    """The row of an entry whose canonical ``fields`` (see :func:`entry_fields`) follow ``prev``."""
+    copied = {k: v for k, v in fields.items() if k not in ("at", "recorded_at")}
+    return TimelineEntry(
+        **copied, at=at, recorded_at=recorded_at, prev_hash=prev, hash=entry_hash(fields, prev)
+    )
 
 
 @dataclass(frozen=True)
@@ -144,7 +119,7 @@ def verify_chain(ref: str, entries: list[TimelineEntry]) -> ChainReport:
     for expected_seq, e in enumerate(entries, start=1):
         if e.seq != expected_seq:
             return ChainReport(ref, len(entries), False, f"entry {expected_seq} is missing")
-        fields = _fields(
+        fields = entry_fields(
             e.incident_id,
             e.seq,
             e.at,

@@ -8,36 +8,25 @@ when the policy's ``handoff.notes_required`` says so, and is recorded once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom.errors import BadInput, NotPermitted
-from warroom.incident.mutation import CommandScope, record_change
+from warroom.incident.mutation import record_change
 from warroom.models import Handoff
 from warroom.oncall.overrides import load_overrides
 from warroom.oncall.review import Pair, handoff_pair, handoff_under_review, review_rotation
-from warroom.policy import Policies
-from warroom.policy.roster import Roster
-from warroom.store import Store
+from warroom.oncall.scope import RosterScope
 from warroom.text import MAX_ENTRY_CHARS, check_unicode
 
 MAX_NOTES_CHARS = MAX_ENTRY_CHARS
 
 
-class HandoffCommands(CommandScope):
+class HandoffCommands(RosterScope):
     """Handoff notes and acknowledgments by ``actor`` (``Commands.handoff``)."""
-
-    def __init__(
-        self, store: Store, policies: Policies, roster: Roster, actor: str, tz: tzinfo = UTC
-    ) -> None:
-        super().__init__(store, policies, actor, tz)
-        self.roster = roster
-
-    def show(self, dt: datetime) -> str:
-        return dt.astimezone(self.tz).strftime("%a %Y-%m-%d %H:%M %Z")
 
     async def _point(self, at: datetime | None) -> tuple[str, datetime, Pair, Pair | None]:
         rot = review_rotation(self.roster)

@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom.errors import BadInput, NotFound
-from warroom.incident.mutation import CommandScope, record_change
+from warroom.incident.mutation import record_change
 from warroom.models import OncallOverride
 from warroom.oncall.health import Violation, schedule_violations
 from warroom.oncall.rest import load_entries, rest_flags
 from warroom.oncall.schedule import Shift, shift, shift_at, shift_index
+from warroom.oncall.scope import RosterScope
 from warroom.oncall.segments import segments
-from warroom.policy import Policies
 from warroom.policy.roster import Roster, RotationSpec
 from warroom.store import Store
 from warroom.text import check_line
@@ -61,18 +61,9 @@ def rotation_named(roster: Roster, key: str) -> RotationSpec:
     return rot
 
 
-class OnCallCommands(CommandScope):
+class OnCallCommands(RosterScope):
     """Schedule changes made by ``actor``; times shown in ``tz`` in messages
     (``Commands.oncall``)."""
-
-    def __init__(
-        self, store: Store, policies: Policies, roster: Roster, actor: str, tz: tzinfo = UTC
-    ) -> None:
-        super().__init__(store, policies, actor, tz)
-        self.roster = roster
-
-    def show(self, dt: datetime) -> str:
-        return dt.astimezone(self.tz).strftime("%a %Y-%m-%d %H:%M %Z")
 
     def _person(self, name: str) -> str:
         p = self.roster.person(name)

@@ -24,7 +24,7 @@ from sqlmodel import col
 from warroom.durations import human_duration
 from warroom.errors import BadInput
 from warroom.incident.board import NextEscalation, next_step
-from warroom.incident.queries import action_json
+from warroom.incident.queries import action_json, incident_heading
 from warroom.models import ActionItem, Handoff, Incident, RoleAssignment, StatusUpdate
 from warroom.oncall.health import Violation, schedule_violations, team_size
 from warroom.oncall.overrides import load_overrides
@@ -56,11 +56,7 @@ class OpenIncident:
     def to_json(self) -> dict[str, Any]:
         inc, u = self.incident, self.last_update
         return {
-            "ref": inc.ref,
-            "title": inc.title,
-            "severity": inc.severity,
-            "status": inc.status,
-            "phase": inc.phase,
+            **incident_heading(inc),
             "ic": self.ic,
             "declared_at": iso_z(inc.declared_at),
             "acknowledged_at": iso_z(inc.acknowledged_at),
