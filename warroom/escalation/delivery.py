@@ -298,10 +298,6 @@ async def send_all(store: Store, sender: Sender, claimed: list[Claimed]) -> list
     return await record(store, list(attempts))
 
 
-async def send_one(store: Store, sender: Sender, c: Claimed) -> Outcome:
-    return (await send_all(store, sender, [c]))[0]
-
-
 async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
     async def work(s: AsyncSession) -> list[Outcome]:
         ids = [a.claimed.delivery_id for a in attempts]

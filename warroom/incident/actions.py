@@ -246,15 +246,6 @@ async def list_actions(
     return sorted(items, key=lambda i: sort_key(i, today))
 
 
-async def get_action(store: Store, item: str | int) -> ActionItem:
-    n = parse_item_ref(item)
-    async with store.read() as s:
-        found = await s.get(ActionItem, n)
-    if found is None:
-        raise NotFound(f"no action item {item_ref(n)} (see warroom actions list --all).")
-    return found
-
-
 # --- rules of writing (the verbs are Commands.add_action ... in .action_verbs) ---------
 
 
