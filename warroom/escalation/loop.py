@@ -25,6 +25,7 @@ from warroom.changefeed import Batch, ChangeReader
 from warroom.clock import Clock
 from warroom.escalation import delivery
 from warroom.escalation.engine import IncidentSnapshot, Plan, plan, recorded
+from warroom.escalation.faults import record_fault
 from warroom.escalation.firing import Fired, fire_due
 from warroom.escalation.snapshot import load_snapshots
 from warroom.notify import AppriseSender, Sender
@@ -83,6 +84,7 @@ class EscalationLoop:
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = 0
         self._sending: set[int] = set()  # delivery ids this loop is sending right now
+        self._faults: dict[int, str] = {}  # incident id -> the error last recorded for it
 
     # --- what a console shows -------------------------------------------------------
 
@@ -90,7 +92,10 @@ class EscalationLoop:
         snap = self.snapshots.get(incident_id)
         if snap is None:
             return None
-        return plan(self.policies, snap, now or self.clock.now())
+        try:
+            return plan(self.policies, snap, now or self.clock.now())
+        except Exception:  # recorded by the tick (see _fault); the console shows no plan
+            return None
 
     # --- the loop -------------------------------------------------------------------
 
@@ -108,20 +113,9 @@ class EscalationLoop:
     async def _tick(self, report: TickReport) -> None:
         changed, people_acted = await self._refresh(await self.feed.poll())
         now = self.clock.now()
-        due = [
-            i
-            for i, snap in self.snapshots.items()
-            if plan(self.policies, recorded(snap, now), now).due
-        ]
+        due = [i for i, snap in self.snapshots.items() if await self._is_due(i, snap, now)]
         if due:
-            fired = await fire_due(
-                self.store,
-                self.policies,
-                self.roster,
-                due,
-                fired_by=self.name,
-                late_threshold=self.late_threshold,
-            )
+            fired = await self._fire(due)
             report.fired.extend(fired)
             # Reload them now: they fired (here or elsewhere) and must not be re-planned
             # from stale snapshots on the next tick.
@@ -137,6 +131,52 @@ class EscalationLoop:
             self._deliveries_dirty = False
         if self._next_delivery is not None and self._next_delivery <= self.clock.now():
             report.started = await self._start_deliveries()
+
+    async def _is_due(self, incident_id: int, snap: IncidentSnapshot, now: datetime) -> bool:
+        try:
+            return bool(plan(self.policies, recorded(snap, now), now).due)
+        except Exception as exc:  # one incident's error never stops the others
+            await self._fault(incident_id, "working out its escalation", exc)
+            return False
+
+    async def _fire(self, due: list[int]) -> list[Fired]:
+        """Fire the due steps of ``due`` in one transaction; if that fails, one incident
+        at a time, so an error in one of them never stops the others' pages."""
+
+        async def fire(ids: list[int]) -> list[Fired]:
+            return await fire_due(
+                self.store,
+                self.policies,
+                self.roster,
+                ids,
+                fired_by=self.name,
+                late_threshold=self.late_threshold,
+            )
+
+        if len(due) > 1:
+            with contextlib.suppress(Exception):  # the rollback left nothing half-done
+                return await fire(due)
+        out: list[Fired] = []
+        for incident_id in due:
+            try:
+                out.extend(await fire([incident_id]))
+            except Exception as exc:
+                await self._fault(incident_id, "firing its escalation", exc)
+        return out
+
+    async def _fault(self, incident_id: int, doing: str, exc: Exception) -> None:
+        """Log an incident's escalation error and say it once in its timeline (again
+        only when the error changes)."""
+        what = f"{type(exc).__name__}: {exc}"
+        if self._faults.get(incident_id) == what:
+            return
+        log.error("escalation of INC-%s failed while %s: %s", incident_id, doing, what)
+        try:
+            await record_fault(self.store, incident_id, doing, what)
+        except Exception:  # the database may be what failed: the log has it; try again later
+            log.exception("recording the escalation error of INC-%s failed", incident_id)
+            return
+        self._faults[incident_id] = what
 
     async def _refresh(self, batch: Batch) -> tuple[bool, bool]:
         """Reload the snapshots the change feed says changed: (anything new, a person

@@ -14,7 +14,7 @@ from pydantic import (
 
 from warroom.policy.communications import CommunicationsPolicy
 from warroom.policy.oncall import OnCallPolicy
-from warroom.policy.vocabulary import SEVERITIES, TARGET_LABELS, Minutes, Target
+from warroom.policy.vocabulary import MAX_MINUTES, SEVERITIES, TARGET_LABELS, Hours, Minutes, Target
 from warroom.strict import Strict
 
 
@@ -191,14 +191,14 @@ Section = Literal[
 
 
 class Meeting(Strict):
-    duration_minutes: int = Field(gt=0)
+    duration_minutes: int = Field(gt=0, le=MAX_MINUTES)
     attendees: list[str]
     agenda: list[str]
 
 
 class PostmortemPolicy(Strict):
     template: str = "templates/postmortem.md.j2"
-    deadline_hours: dict[str, float | None]
+    deadline_hours: dict[str, Hours | None]
     required: dict[str, bool]
     required_sections: list[Section]
     meeting: Meeting
@@ -223,10 +223,10 @@ class PostmortemPolicy(Strict):
 
 
 class MetricTargets(Strict):
-    mttd_minutes: dict[str, float]
-    mtta_minutes: dict[str, float]
-    mttm_minutes: dict[str, float]
-    mttr_minutes: dict[str, float]
+    mttd_minutes: dict[str, Minutes]
+    mtta_minutes: dict[str, Minutes]
+    mttm_minutes: dict[str, Minutes]
+    mttr_minutes: dict[str, Minutes]
 
     @field_validator("mttd_minutes", "mtta_minutes", "mttm_minutes", "mttr_minutes")
     @classmethod

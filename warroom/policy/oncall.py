@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from warroom.policy.vocabulary import Minutes, Target
+from warroom.policy.vocabulary import Hours, Minutes, Target
 from warroom.strict import HHMM, Strict
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -22,10 +22,10 @@ class Rotation(Strict):
 
 
 class RestRule(Strict):
-    engaged_hours: float = Field(gt=0)
+    engaged_hours: Hours = Field(gt=0)
     night_start: HHMM
     night_end: HHMM
-    late_start_hours: float = Field(ge=0)
+    late_start_hours: Hours = Field(ge=0)
     # Entries by one person further apart than this are separate engagements.
     idle_minutes: Minutes = Field(default=60, gt=0)
 
@@ -52,7 +52,7 @@ class Level(Strict):
 
 class LevelPolicy(Strict):
     levels: list[Level] = Field(min_length=1)
-    repeat: int = Field(default=0, ge=0)
+    repeat: int = Field(default=0, ge=0, le=100)
 
     @field_validator("levels")
     @classmethod

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+import math
+from typing import Annotated, Literal, get_args
+
+from pydantic import AfterValidator
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 TARGET_LABELS = {
@@ -24,4 +27,23 @@ Target = Literal[
     "all_hands",
 ]
 TARGETS: tuple[str, ...] = get_args(Target)
-Minutes = float
+MAX_MINUTES = 30 * 24 * 60  # no delay, timeout or target of the process is longer
+MAX_HOURS = MAX_MINUTES / 60
+
+
+def _bounded(most: float, unit: str) -> AfterValidator:
+    def check(v: float) -> float:
+        if not math.isfinite(v) or abs(v) > most:
+            raise ValueError(
+                f"{v!r} {unit} is not a usable duration; give a finite number of {unit} of "
+                f"at most {most:g} (30 days)"
+            )
+        return v
+
+    return AfterValidator(check)
+
+
+# A duration in the policy files: a finite number up to 30 days, never .inf or 1e300
+# (one absurd step would otherwise overflow the escalation engine for every incident).
+Minutes = Annotated[float, _bounded(MAX_MINUTES, "minutes")]
+Hours = Annotated[float, _bounded(MAX_HOURS, "hours")]

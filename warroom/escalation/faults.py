@@ -1,0 +1,35 @@
+"""An escalation error of one incident, said in its timeline: the engine keeps paging
+the other incidents, and whoever looks at this one sees why it is not paging."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from warroom.escalation.firing import ENGINE_AUTHOR
+from warroom.incident.mutation import append_entry, lock_incident
+from warroom.store import Store
+from warroom.text import printable
+
+
+async def record_fault(store: Store, incident_id: int, doing: str, error: str) -> None:
+    async def work(s: AsyncSession) -> None:
+        inc = await lock_incident(s, incident_id)
+        now = store.clock.now()
+        text = (
+            f"Escalation error while {doing}: {printable(error)[:300]}. This incident is "
+            "not being paged until it is fixed (check the policy: warroom policies check); "
+            "the other incidents are paged as usual."
+        )
+        # "delivery" in the change feed: the engine's own kind, so it does not re-plan.
+        await append_entry(
+            s,
+            inc,
+            at=now,
+            recorded_at=now,
+            author=ENGINE_AUTHOR,
+            kind="page",
+            text=text,
+            change_kind="delivery",
+        )
+
+    await store.transaction(work)
