@@ -15,6 +15,13 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=15)
 MAX_RETRY = timedelta(minutes=10)
 LEASE = timedelta(minutes=2)
+# Every request gets at most this long, well under the lease: a send in flight never
+# outlives the claim it was made under.
+SEND_TIMEOUT = timedelta(seconds=30)
+# A claim's token with this mark: its sender confirmed the claim and started the send
+# (see delivery.confirm_claim). A row whose lease ran out under such a token may have
+# gone out: the next sender says so in the timeline.
+SENDING = "!"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -35,6 +42,9 @@ class Claimed:
     summary: str
     kind: str = "page"  # "page" (an escalation firing) or "status" (a status update)
     token: str = ""  # the claim's lease token: whose attempt this is
+    # An earlier sender started this very notification and never recorded the result
+    # (killed or suspended mid-send): sending it now may send it twice.
+    maybe_sent: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,11 +79,15 @@ def apply_attempt(
         who, verb = f"the {c.summary} via {c.method}", "deliver"
     else:
         who, verb = f"{c.person} ({c.label}) via {c.method}", "page"
-    owned = d.status == "pending" and d.claimed_by == c.token
+    owned = d.status == "pending" and d.claimed_by in (c.token, c.token + SENDING)
+    if owned:
+        d.claimed_by = c.token  # the result is recorded: no longer a send in doubt
     gave_up = False
     if error is None:
         if d.status != "sent":
             d.status, d.sent_at, d.last_error, d.next_attempt_at = "sent", now, None, None
+        if c.maybe_sent:
+            who += " (may have been sent twice: an earlier send was started and never recorded)"
         kind, text = "page", who
         if c.kind == "status":
             kind, text = "delivery", f"delivered {who}"

@@ -34,10 +34,10 @@ from sqlmodel import col
 
 from warroom.clock import utc
 from warroom.escalation.attempts import LEASE as LEASE
+from warroom.escalation.attempts import SEND_TIMEOUT, SENDING, apply_attempt
 from warroom.escalation.attempts import Attempt as Attempt
 from warroom.escalation.attempts import Claimed as Claimed
 from warroom.escalation.attempts import Outcome as Outcome
-from warroom.escalation.attempts import apply_attempt
 from warroom.escalation.firing import ENGINE_AUTHOR
 from warroom.incident.mutation import append_entry, record_change
 from warroom.models import Delivery, EscalationFiring, Incident, StatusUpdate, TimelineEntry
@@ -173,7 +173,9 @@ def _message(firing: EscalationFiring, inc: Incident, label: str) -> Message:
     return Message(title=title, body=body)
 
 
-def _status_claim(d: Delivery, update: StatusUpdate, inc: Incident, token: str) -> Claimed:
+def _status_claim(
+    d: Delivery, update: StatusUpdate, inc: Incident, token: str, maybe_sent: bool
+) -> Claimed:
     drill = "[DRILL] " if inc.drill else ""
     what = f"{update.audience} status update" + (f" ({update.stage})" if update.stage else "")
     title = d.title or f"{inc.ref} status update"
@@ -189,6 +191,7 @@ def _status_claim(d: Delivery, update: StatusUpdate, inc: Incident, token: str) 
         what,
         kind="status",
         token=token,
+        maybe_sent=maybe_sent,
     )
 
 
@@ -226,6 +229,8 @@ async def claim_due(
         ids = list((await s.execute(due)).scalars())
         if not ids:
             return []
+        q_prev = select(col(Delivery.id), col(Delivery.claimed_by)).where(col(Delivery.id).in_(ids))
+        started = {i for i, by in (await s.execute(q_prev)).all() if (by or "").endswith(SENDING)}
         await s.execute(
             update(Delivery)
             .where(
@@ -251,7 +256,7 @@ async def claim_due(
         for d, firing, status_update, inc in rows:
             if firing is None:
                 if status_update is not None:
-                    out.append(_status_claim(d, status_update, inc, token))
+                    out.append(_status_claim(d, status_update, inc, token, d.id in started))
                 continue
             note = _note(firing, d.person, d.method)
             spec = roster.person(d.person) if roster else None
@@ -269,6 +274,7 @@ async def claim_due(
                     label,
                     str(firing.detail.get("summary", "")),
                     token=token,
+                    maybe_sent=d.id in started,
                 )
             )
         return out
@@ -276,14 +282,45 @@ async def claim_due(
     return await store.transaction(work)
 
 
+async def confirm_claims(store: Store, claimed: list[Claimed]) -> set[int]:
+    """Right before the sends: which claims are still ours? A conditional UPDATE per
+    row checks the token and the lease and marks the send started (fencing), all in
+    one transaction: a sender suspended past its lease finds another sender's token
+    and never sends from its stale batch. Returns the delivery ids still ours."""
+    now = store.clock.now()
+
+    async def work(s: AsyncSession) -> set[int]:
+        ours: set[int] = set()
+        for c in claimed:
+            done = await s.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.id) == c.delivery_id,
+                    col(Delivery.claimed_by) == c.token,
+                    col(Delivery.status) == "pending",
+                    col(Delivery.next_attempt_at) > now,
+                )
+                .values(claimed_by=c.token + SENDING)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(done, "rowcount", 0):
+                ours.add(c.delivery_id)
+        return ours
+
+    return await store.transaction(work)
+
+
 async def attempt(sender: Sender, c: Claimed) -> Attempt:
-    """Send one claimed notification; a failure is returned, never raised."""
+    """Send one claimed (and confirmed) notification; a failure is returned, never
+    raised."""
     if c.url is None and c.kind == "status":
         return Attempt(c, "the destination has no URL", True)
     if c.url is None:
         return Attempt(c, f"{c.person} has no {c.method} contact in roster.yaml", True)
     try:
-        await sender.send(c.url, c.message)
+        await asyncio.wait_for(sender.send(c.url, c.message), SEND_TIMEOUT.total_seconds())
+    except TimeoutError:
+        return Attempt(c, f"no answer within {SEND_TIMEOUT.seconds} s", False)
     except DeliveryFailed as exc:
         return Attempt(c, str(exc), exc.permanent)
     except Exception as exc:  # a broken plugin must not stop the engine
@@ -294,8 +331,16 @@ async def attempt(sender: Sender, c: Claimed) -> Attempt:
 async def send_all(store: Store, sender: Sender, claimed: list[Claimed]) -> list[Outcome]:
     """Send claimed notifications concurrently, then record every result in one
     transaction (one timeline entry each)."""
-    attempts = await asyncio.gather(*(attempt(sender, c) for c in claimed))
-    return await record(store, list(attempts))
+    sendable = [c for c in claimed if c.url is not None]
+    ours = await confirm_claims(store, sendable) if sendable else set()
+    go = [c for c in claimed if c.url is None or c.delivery_id in ours]
+    attempts = await asyncio.gather(*(attempt(sender, c) for c in go))
+    lapsed = [
+        Outcome(c.delivery_id, c.person, c.method, False, "the claim lapsed before the send")
+        for c in claimed
+        if c.url is not None and c.delivery_id not in ours
+    ]
+    return (await record(store, list(attempts)) if attempts else []) + lapsed
 
 
 async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
