@@ -68,9 +68,15 @@ def parse_time(
             f"{what} {text!r} is not a time; use ISO-8601 like 2026-03-04T14:02 "
             "(read in --tz) or 2026-03-04T14:02Z, or HH:MM for today."
         ) from None
-    if dt.tzinfo is None:
-        dt = _local(dt, tz, text, what)
-    return dt.astimezone(UTC)
+    try:
+        if dt.tzinfo is None:
+            dt = _local(dt, tz, text, what)
+        return dt.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first representable UTC
+        raise BadInput(
+            f"{what} {text!r} is outside the times warroom can record (years 1 to 9999 in "
+            "UTC); give a real date."
+        ) from None
 
 
 def _local(wall: datetime, tz: tzinfo, text: str, what: str) -> datetime:

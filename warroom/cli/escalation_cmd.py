@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import signal
 from datetime import datetime
 from pathlib import Path
@@ -117,8 +118,10 @@ def _echo_report(report: TickReport, ctx: CliContext, loop: EscalationLoop) -> N
 @pass_ctx
 def watch(ctx: CliContext, once: bool, interval: float) -> None:
     """Run the escalation engine headless (for a server); Ctrl-C stops it."""
-    if interval <= 0:
-        raise click.BadParameter("must be positive", param_hint="--interval")
+    if not (math.isfinite(interval) and 0 < interval <= 3600):
+        raise click.BadParameter(
+            "must be a number of seconds from 0 to 3600", param_hint="--interval"
+        )
 
     async def work(env: Env) -> None:
         roster = _roster(env)
@@ -172,8 +175,8 @@ def drill(
             sc = load_scenario(name)
             click.echo(f"{name}  SEV{sc.severity}  {sc.duration_minutes:g} min  {sc.name}")
         return
-    if speed <= 0:
-        raise click.BadParameter("must be positive", param_hint="--speed")
+    if not (math.isfinite(speed) and 0 < speed <= 100_000):
+        raise click.BadParameter("must be a number from 0 to 100000", param_hint="--speed")
 
     def go() -> None:
         sc = load_scenario(scenario or "sev1-full-outage")

@@ -44,7 +44,7 @@ TYPED_KINDS = ("note", "decision", "status", "correction")
 
 def severity_number(value: int | str) -> int:
     text = str(value).strip().upper().removeprefix("SEV")
-    if text.isdigit() and 1 <= int(text) <= 4:
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 4:
         return int(text)
     raise BadInput(f"bad severity {value!r}; expected 1, 2, 3 or 4 (SEV1 is the worst).")
 
