@@ -2,8 +2,9 @@
 escalation countdown and checklist.
 
 Reads run in workers (one at a time per kind, re-run once if more changes arrived
-meanwhile); every change goes through the command layer in a worker, and a line
-typed by the scribe leaves the input only after it is committed. The App's change
+meanwhile); every change goes through the command layer in a worker. A line typed by
+the scribe leaves the input at Enter and is recorded in order by the scribe queue
+(``screens.war_room_scribe``), shown pending until committed. The App's change
 feed (``app.data_changed``) makes other consoles' entries appear here; the timeline only
 loads the rows after the last one it has.
 """
@@ -20,12 +21,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from screens.war_room_view import WarRoomView
-from warroom.comms.draft import draft_update
-from warroom.comms.updates import split_console_argument
-from warroom.errors import BadInput, WarroomError
+from screens.war_room_scribe import WarRoomScribe
+from warroom.errors import WarroomError
 from warroom.incident.scribe import Command, Note
-from warroom.incident.verbs import perform
 from warroom.incident.war_room import (
     WarRoomState,
     phase_checklist,
@@ -41,7 +39,7 @@ from widgets.timeline_view import TimelineView
 RESOLVE_CONFIRM_SECONDS = 10  # the second F4 must follow the first within this
 
 
-class WarRoomScreen(WarRoomView):
+class WarRoomScreen(WarRoomScribe):
     CSS_PATH = "war_room.tcss"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # classes for war_room.tcss
     BINDINGS = [
@@ -77,7 +75,6 @@ class WarRoomScreen(WarRoomView):
         self.state: WarRoomState | None = None
         self._armed: str | None = None  # "resolve" after a first F4
         self._armed_at: datetime | None = None
-        self._leave_when_settled = False  # Escape pressed while a line was being saved
 
     # --- layout ----------------------------------------------------------------------
 
@@ -117,79 +114,35 @@ class WarRoomScreen(WarRoomView):
             scribe.value = draft
             scribe.say("Your unsaved draft is back in the input.")
         scribe.entry.focus()
+        self.restore_lines()
         self.reload()
         self.set_interval(1.0, self.tick, name="war-room-clock")
 
     # --- recording -------------------------------------------------------------------
 
-    @on(ScribeInput.EntrySettled)
-    def _entry_settled(self, _event: ScribeInput.EntrySettled) -> None:
-        leave, self._leave_when_settled = self._leave_when_settled, False
-        if leave and self.is_active:  # not from under a dialog opened meanwhile
-            self.action_back()
-
-    @on(ScribeInput.EntrySubmitted)
-    def _entry_submitted(self, event: ScribeInput.EntrySubmitted) -> None:
-        self._armed = None
-        parsed = event.parsed
-        if isinstance(parsed, Command) and parsed.name == "status":
-            try:
-                audience, stage, text = split_console_argument(self.wapp.policies, parsed.argument)
-            except BadInput as err:
-                self.query_one(ScribeInput).failed(event.line, err.message)
-                return
-            if text is None and stage is not None:  # the template: read it before it goes
-                self._preview_status(event.line, audience, stage, parsed)
-                return
-        self._record(event.line, parsed)
-
-    @work(group="war-room-status", exit_on_error=False)
-    async def _preview_status(self, line: str, audience: str, stage: str, parsed: Command) -> None:
-        """``/status AUDIENCE STAGE``: the template filled in, in an editor; ctrl+s sends."""
-        scribe = self.query_one(ScribeInput)
-        try:
-            draft = await draft_update(self.wapp.commands, self.ref, audience, stage, at=parsed.at)
-        except WarroomError as err:
-            scribe.failed(line, err.message)
-            return
-
-        def chosen(text: str | None) -> None:
-            if text is None:
-                scribe.failed(line, "status update cancelled; nothing was sent.")
-            else:
-                self._record(line, Command("status", f"{audience} {stage} {text}", at=parsed.at))
-
-        self._leave_when_settled = False  # the preview answers the Escape pressed meanwhile
-        self.wapp.edit_status_update(draft, chosen)
+    def _record(self, line: str | None, parsed: Note | Command) -> None:
+        """A scribe's line into the queue; a key's command (no line) run at once."""
+        if line is not None:
+            self._enqueue(line, parsed)
+        else:
+            self._run_command(parsed)
 
     @work(group="war-room-write", exit_on_error=False)
-    async def _record(self, line: str | None, parsed: Note | Command) -> None:
+    async def _run_command(self, parsed: Note | Command) -> None:
         scribe = self.query_one(ScribeInput)
         try:
             message = await self._perform(parsed)
         except WarroomError as err:
-            if line is not None:
-                scribe.failed(line, err.message)
-            else:
-                scribe.say(f"Not done: {err.message}", error=True)
-                self.notify(err.message, title="Not done", severity="error", markup=False)
+            scribe.say(f"Not done: {err.message}", error=True)
+            self.notify(err.message, title="Not done", severity="error", markup=False)
             return
         except Exception as err:
             text = f"unexpected error ({type(err).__name__}: {printable(str(err))})"
             self.log.error(f"war room command failed: {err!r}")
-            if line is not None:
-                scribe.failed(line, text)
             self.notify(text, title="Not saved", severity="error", markup=False)
             return
-        if line is not None:
-            scribe.saved(line, message)
-        else:
-            scribe.say(message, saved=True)
+        scribe.say(message, saved=True)
         self.reload()
-
-    async def _perform(self, parsed: Note | Command) -> str:
-        """Run one command through the verb registry; return what to tell the user."""
-        return (await perform(self.wapp.commands, self.ref, parsed)).message
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group.startswith("war-room"):
@@ -240,17 +193,18 @@ class WarRoomScreen(WarRoomView):
     def unsaved_work(self) -> str | None:
         """What quitting now would lose (the App asks before it quits)."""
         scribe = self.query_one(ScribeInput)
-        if scribe.saving is not None:
-            return f"a line for {self.ref} still being saved"
+        if self.entries:
+            n = len(self.entries.waiting)
+            return f"{'a line' if n == 1 else f'{n} lines'} for {self.ref} still being saved"
         return f"an unsaved line for {self.ref}" if scribe.value.strip() else None
 
     def action_back(self) -> None:
         scribe = self.query_one(ScribeInput)
-        if scribe.saving is not None:
-            # Leaving now would keep the line as an unsaved draft while its write may still
-            # commit: typed again on return, it would be recorded twice. Leave once it settles.
+        if self.entries:
+            # Leaving now would stop the writer with a line maybe committed or not: on
+            # return it would come back as "may already be saved". Leave once they settle.
             self._leave_when_settled = True
-            scribe.say("Saving your line; leaving the war room once it is saved…")
+            scribe.say("Saving your lines; leaving the war room once they are saved…")
             return
         if scribe.value.strip():
             self.wapp.drafts.scribe[self.incident_id] = scribe.value

@@ -1,11 +1,16 @@
 """The scribe's input under the timeline.
 
 Enter parses the line (``warroom.incident.scribe.parse``: ``ROLE:`` prefix, ``@HH:MM``
-backdating, slash commands) and posts ``ScribeInput.EntrySubmitted``; the screen
-records it through the command layer and then calls :meth:`ScribeInput.saved` or
-:meth:`ScribeInput.failed`. The line leaves the input only once it is saved; a line
-that could not be saved stays, with the reason underneath. Up and Down walk the
-history; Right accepts the completion shown in grey.
+backdating, slash commands), takes it out of the input at once and posts
+``ScribeInput.EntrySubmitted``: the screen queues it and records it in order, while the
+scribe types the next line. A line that does not parse stays in the input with the
+reason underneath; one the screen could not save comes back with :meth:`failed`.
+
+A paste of several lines (CR, LF or CRLF between them) is one entry per non-empty line,
+each parsed on its own; more than ``PASTE_ASK_OVER`` lines asks once first (Enter
+queues them, Escape drops them). A line of such a paste that does not parse is posted
+as ``EntryRefused``. Up and Down walk the history; Right accepts the completion shown
+in grey.
 
 Control characters in the input are drawn as their Unicode pictures (␛, ␊) so they
 cannot act on the terminal; the value itself keeps them exactly.
@@ -13,6 +18,7 @@ cannot act on the terminal; the value itself keeps them exactly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, tzinfo
 
@@ -33,6 +39,15 @@ PICTURES = (
     {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421} | {c: 0xFFFD for c in range(0x80, 0xA0)}
 )
 PLACEHOLDER = "Type an entry · IC:/COMMS:/ENG:/SCRIBE: role · @14:02 backdates · /help"
+PASTE_ASK_OVER = 10  # a paste of more lines asks before it becomes that many entries
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def pasted_lines(text: str) -> list[str] | None:
+    """The non-empty lines of a paste of several lines; None for a one-line paste."""
+    if not _LINE_BREAK.search(text):
+        return None
+    return [line for line in _LINE_BREAK.split(text) if line.strip()]
 
 
 class ScribeSuggester(Suggester):
@@ -81,12 +96,25 @@ class EntryInput(Input):
     def _value(self) -> Text:
         return Text(self.value.translate(PICTURES), no_wrap=True, overflow="ignore", end="")
 
+    class LinesPasted(Message):
+        """Several lines were pasted: one entry each (the ScribeInput handles it)."""
+
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
+
     def _on_paste(self, event: events.Paste) -> None:
-        # Input keeps only the first line of a paste; a scribe's paste is kept whole.
+        # Input keeps only the first line of a paste; a scribe's paste is every line.
         event.prevent_default()
         event.stop()
-        if event.text:
-            self.insert_text_at_cursor(event.text)
+        lines = pasted_lines(event.text)
+        if lines is None:
+            if event.text:
+                self.insert_text_at_cursor(event.text)
+        elif len(lines) == 1:
+            self.insert_text_at_cursor(lines[0])
+        elif lines:
+            self.post_message(self.LinesPasted(lines))
 
     def _edited_since_recall(self) -> bool:
         """A recalled line was changed: what is typed now is the line to come back to."""
@@ -148,16 +176,32 @@ class ScribeInput(Vertical):
     }
     """
 
+    BINDINGS = [
+        Binding(
+            "escape",
+            "cancel_paste",
+            "Cancel the paste",
+            id="scribe.cancel_paste",
+            show=False,
+            tooltip="Drop the lines pasted, asked about, not queued",
+        ),
+    ]
+
     class EntrySubmitted(Message):
-        """A line parsed and ready to record; the screen answers with saved()/failed()."""
+        """A line parsed and taken out of the input: the screen queues and records it."""
 
         def __init__(self, line: str, parsed: Note | Command) -> None:
             super().__init__()
             self.line = line
             self.parsed = parsed
 
-    class EntrySettled(Message):
-        """The line being saved is saved or refused: nothing is in flight any more."""
+    class EntryRefused(Message):
+        """A pasted line that does not parse: the screen keeps it with the failed ones."""
+
+        def __init__(self, line: str, reason: str) -> None:
+            super().__init__()
+            self.line = line
+            self.reason = reason
 
     def __init__(
         self,
@@ -176,7 +220,7 @@ class ScribeInput(Vertical):
         self.tz = tz
         self.now = now
         self.history = History()
-        self.saving: str | None = None
+        self.paste_waiting: list[str] | None = None  # a long paste, until Enter or Escape
         self._suggester = ScribeSuggester(prefixes, phases, people, audiences, stages)
 
     def compose(self) -> ComposeResult:
@@ -212,10 +256,11 @@ class ScribeInput(Vertical):
     @on(Input.Submitted, "#scribe-entry")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        line = event.value
-        if self.saving is not None:
-            self.say("Still saving the previous entry; press Enter again in a moment.")
+        if self.paste_waiting is not None:
+            lines, self.paste_waiting = self.paste_waiting, None
+            self._submit_pasted(lines)
             return
+        line = event.value
         if not line.strip():
             return
         try:
@@ -223,30 +268,61 @@ class ScribeInput(Vertical):
         except BadInput as err:
             self.say(f"Not saved: {err.message}", error=True)
             return
+        self.history.add(line)
+        self.value = ""  # at once: the next line is typed while this one is saved
         if isinstance(parsed, Command) and parsed.name == "help":
-            self.history.add(line)
-            self.value = ""
-            self.say("Commands: " + " · ".join(h.split("  ")[0] for h in help_lines()))
-            self.notify("\n".join(help_lines()), title="Scribe commands", markup=False)
+            self._help()
             return
-        self.saving = line
-        self.say("Saving…")
         self.post_message(self.EntrySubmitted(line, parsed))
 
-    def saved(self, line: str, message: str) -> None:
-        """The line is in the database: clear it (unless the user already typed more)."""
-        self.saving = None
-        self.history.add(line)
-        if self.entry.value == line:
-            self.value = ""
-        self.say(message, saved=True)
-        self.post_message(self.EntrySettled())
+    def _help(self) -> None:
+        self.say("Commands: " + " · ".join(h.split("  ")[0] for h in help_lines()))
+        self.notify("\n".join(help_lines()), title="Scribe commands", markup=False)
 
-    def failed(self, line: str, message: str) -> None:
-        """The line could not be saved: it stays in the input, and we say why."""
-        self.saving = None
-        self.history.add(line)
-        if not self.entry.value:
-            self.value = line
+    @on(EntryInput.LinesPasted)
+    def _pasted(self, event: EntryInput.LinesPasted) -> None:
+        event.stop()
+        n = len(event.lines)
+        if n <= PASTE_ASK_OVER:
+            self._submit_pasted(event.lines)
+            return
+        self.paste_waiting = event.lines
+        self.say(f"Paste {n} lines as {n} entries? Enter to confirm, Escape to cancel.")
+
+    def _submit_pasted(self, lines: list[str]) -> None:
+        """One entry per pasted line, in order, each parsed on its own."""
+        now = self.now()
+        for line in lines:
+            try:
+                parsed = parse(line, prefixes=self.prefixes, tz=self.tz, now=now)
+            except BadInput as err:
+                self.post_message(self.EntryRefused(line, err.message))
+                continue
+            self.history.add(line)
+            if isinstance(parsed, Command) and parsed.name == "help":
+                self._help()
+            else:
+                self.post_message(self.EntrySubmitted(line, parsed))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_paste":
+            return self.paste_waiting is not None
+        return True
+
+    def action_cancel_paste(self) -> None:
+        n = len(self.paste_waiting or ())
+        self.paste_waiting = None
+        self.say(f"Paste cancelled: none of the {n} lines was queued.")
+
+    def saved(self, line: str, message: str) -> None:
+        """The line is in the database (it left the input when Enter was pressed)."""
+        self.say(message, saved=True)
+
+    def failed(self, line: str, message: str) -> bool:
+        """The line could not be saved. Back in the input if that is empty (True);
+        otherwise (the scribe is typing the next line) the screen keeps it."""
+        if self.entry.value or self.paste_waiting is not None:
+            return False
+        self.value = line
         self.say(f"Not saved: {message}", error=True)
-        self.post_message(self.EntrySettled())
+        return True

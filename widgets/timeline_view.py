@@ -10,6 +10,10 @@ User text is never markup: it becomes plain segments, with control characters
 shown escaped (``\\x1b``). Kinds are told apart by colour and by a word (PAGE,
 SEV, DECISION, STATUS ...). The view follows the newest entry unless the user
 scrolled up; then a "N new" bar says what arrived below.
+
+Under the stored rows, ``set_pending`` shows the scribe's lines not stored yet: dimmed
+and marked "saving…", or "not saved: REASON" for a line that failed (in words, not only
+colour). They are a few lines, drawn apart from the row index.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from rich.cells import cell_len, get_character_cell_size, set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -32,6 +36,7 @@ from textual.strip import Strip
 
 from warroom.incident.queries import EntryRow
 from warroom.text import printable
+from widgets.timeline_lines import PendingRow, clean, render_pending, spans
 
 Row = EntryRow
 
@@ -73,41 +78,6 @@ def _compact(rows: Iterable[Row]) -> list[Row]:
     ]
 
 
-def clean(text: str) -> str:
-    """The text as shown: control characters escaped, everything else as typed."""
-    return text if text.isprintable() else printable(text)
-
-
-def spans(body: str, first: int, rest: int) -> list[tuple[int, int]]:
-    """Where ``body`` breaks into lines ``first`` then ``rest`` cells wide (prefers spaces).
-
-    Used both to count a row's height and to draw it, so the two always agree."""
-    n = len(body)
-    if body.isascii():
-        if n <= first:
-            return [(0, n)]
-        out = []
-        start, avail = 0, max(first, 1)
-        while n - start > avail:
-            end = start + avail
-            space = body.rfind(" ", start + avail // 2, end + 1)
-            cut = space + 1 if space > start else end
-            out.append((start, cut))
-            start, avail = cut, max(rest, 1)
-        out.append((start, n))
-        return out
-    out = []
-    start, avail, used = 0, max(first, 1), 0
-    for i, ch in enumerate(body):
-        w = get_character_cell_size(ch)
-        if used + w > avail and i > start:
-            out.append((start, i))
-            start, avail, used = i, max(rest, 1), 0
-        used += w
-    out.append((start, n))
-    return out
-
-
 class TimelineView(ScrollView, can_focus=True):
     """The incident's timeline: newest at the bottom, following the tail."""
 
@@ -123,6 +93,8 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--page",
         "timeline--system",
         "timeline--new",
+        "timeline--pending",
+        "timeline--failed",
     }
     DEFAULT_CSS = """
     TimelineView {
@@ -138,6 +110,8 @@ class TimelineView(ScrollView, can_focus=True):
         & > .timeline--page { color: $text-error; text-style: bold; }
         & > .timeline--system { color: $text-muted; }
         & > .timeline--new { background: $warning; color: $text; text-style: bold; }
+        & > .timeline--pending { color: $text-muted; text-style: italic; }
+        & > .timeline--failed { color: $text-error; text-style: bold; }
     }
     """
     BINDINGS = [
@@ -161,6 +135,8 @@ class TimelineView(ScrollView, can_focus=True):
         self._cache: LRUCache[int, list[Strip]] = LRUCache(512)
         self.painted = False
         self.after_first_paint: Callable[[], object] | None = None
+        self.pending: list[PendingRow] = []
+        self._pending_strips: list[Strip] = []
 
     # --- data ------------------------------------------------------------------------
 
@@ -198,7 +174,7 @@ class TimelineView(ScrollView, can_focus=True):
             starts, lines = self._measure(fresh)
             self._starts.extend(s + self._lines for s in starts)
             self._lines += lines
-            self.virtual_size = Size(self._width, self._lines)
+            self.virtual_size = Size(self._width, self._total)
         if self.following:
             self._to_tail()
         else:
@@ -217,7 +193,7 @@ class TimelineView(ScrollView, can_focus=True):
             starts, lines = self._measure(older)
             self._starts = starts + [s + lines for s in self._starts]
             self._lines += lines
-            self.virtual_size = Size(self._width, self._lines)
+            self.virtual_size = Size(self._width, self._total)
             if self.following:
                 self._to_tail()
             else:
@@ -239,8 +215,33 @@ class TimelineView(ScrollView, can_focus=True):
         self._width = self._text_width() if self.size.width else 0
         self._cache.clear()
         self._starts, self._lines = self._measure(self.rows) if self._width else ([], 0)
-        self.virtual_size = Size(self._width, self._lines)
+        self._pending_strips = self._render_pending() if self._width else []
+        self.virtual_size = Size(self._width, self._total)
         self.refresh()
+
+    @property
+    def _total(self) -> int:
+        """Screen lines of the stored rows and, under them, the pending ones."""
+        return self._lines + len(self._pending_strips)
+
+    # --- lines not stored yet --------------------------------------------------------
+
+    def set_pending(self, rows: Iterable[PendingRow]) -> None:
+        """Show these scribe lines (queued, saving or failed) under the stored rows."""
+        rows = list(rows)
+        if rows == self.pending:
+            return
+        self.pending = rows
+        self._pending_strips = self._render_pending() if self._width else []
+        self.virtual_size = Size(self._width, self._total)
+        if self.following:
+            self._to_tail()
+        self.refresh()
+
+    def _render_pending(self) -> list[Strip]:
+        base = self.rich_style
+        looks = (base + self._style("pending"), base + self._style("failed"))
+        return render_pending(self.pending, self._width, base, *looks)
 
     def _measure(self, rows: Sequence[Row]) -> tuple[list[int], int]:
         """The first line of each row (from 0) and the lines they take, at this width."""
@@ -283,6 +284,8 @@ class TimelineView(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
+        if self._pending_strips:
+            self._pending_strips = self._render_pending()
 
     def watch_utc(self) -> None:
         self._cache.clear()
@@ -292,12 +295,12 @@ class TimelineView(ScrollView, can_focus=True):
 
     def _to_tail(self) -> None:
         self.new_count = 0
-        end = max(0, self._lines - self.scrollable_content_region.height)
+        end = max(0, self._total - self.scrollable_content_region.height)
         self.scroll_to(y=end, animate=False, immediate=True, force=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        at_end = round(new_value) >= self._lines - self.scrollable_content_region.height
+        at_end = round(new_value) >= self._total - self.scrollable_content_region.height
         if at_end and not self.following:
             self.following = True
             self.new_count = 0
@@ -333,6 +336,8 @@ class TimelineView(ScrollView, can_focus=True):
             if self.after_first_paint is not None:
                 self.call_later(self.after_first_paint)
         line = round(self.scroll_offset.y) + y
+        if line >= self._lines and line - self._lines < len(self._pending_strips):
+            return self._pending_strips[line - self._lines].crop_extend(0, width, base)
         if line >= self._lines or not self._starts:
             return Strip.blank(width, base)
         index = bisect_right(self._starts, line) - 1
