@@ -34,6 +34,8 @@ def no_user_keymap(
 ) -> None:
     """The keymap of whoever runs the tests never changes the console's keys in them."""
     monkeypatch.setenv("WARROOM_KEYMAP", str(tmp_path_factory.getbasetemp() / "no-keymap.yaml"))
+    # Lines kept aside by one test's console never reach another test (nor the user's).
+    monkeypatch.setenv("WARROOM_DRAFTS_DIR", str(tmp_path_factory.mktemp("drafts")))
 
 
 @pytest.fixture

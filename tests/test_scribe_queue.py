@@ -245,3 +245,29 @@ async def test_lines_not_saved_come_back_after_the_console_stops(
         ("first, saving", "IC"),
         ("second, waiting", "IC"),
     ]
+
+
+async def test_keys_arriving_in_one_burst_as_from_a_terminal_are_one_entry_a_line(
+    room: tuple[WarroomApp, Pilot, int], db_path: Path, clock: ManualClock
+) -> None:
+    """A real terminal delivers a fast typist's keys in one read: every key is queued
+    before the first is handled (Pilot waits after each key and hides this). Enter must
+    take exactly the characters typed before it, never the next line's."""
+    from textual import events
+
+    from widgets.scribe_input import EntryInput
+
+    app, pilot, iid = room
+    before = await notes(db_path, clock, iid)
+    entry = app.screen.query_one(EntryInput)
+    lines = ["ENG: line one", "IC : spaced", "COMMS: third"]
+    for key in keys(*lines):
+        char = key if len(key) == 1 else None
+        entry.post_message(events.Key("space" if key == " " else key, char))
+    await settle(app, pilot)
+    assert (await notes(db_path, clock, iid))[len(before) :] == [
+        ("line one", "ENG"),
+        ("IC : spaced", "IC"),
+        ("third", "COMMS"),
+    ]
+    assert entry.value == ""

@@ -92,6 +92,18 @@ class EntryInput(Input):
         self.history = history
         self._recalled: str | None = None  # the history line shown, until it is edited
 
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            # Here, in the input's own queue, not through the binding: a binding runs
+            # once the key has bubbled up, after the keys typed behind it were already
+            # inserted, and the next line would be taken (or wiped) with this one.
+            event.stop()
+            event.prevent_default()
+            line, self.value = self.value, ""
+            self.post_message(self.Submitted(self, line))
+            return
+        await super()._on_key(event)
+
     @property
     def _value(self) -> Text:
         return Text(self.value.translate(PICTURES), no_wrap=True, overflow="ignore", end="")
@@ -256,20 +268,25 @@ class ScribeInput(Vertical):
     @on(Input.Submitted, "#scribe-entry")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        line = event.value  # the input was emptied when Enter was pressed
         if self.paste_waiting is not None:
             lines, self.paste_waiting = self.paste_waiting, None
+            if line and not self.entry.value:
+                self.value = line  # Enter confirmed the paste: what was typed stays
             self._submit_pasted(lines)
             return
-        line = event.value
         if not line.strip():
             return
         try:
             parsed = parse(line, prefixes=self.prefixes, tz=self.tz, now=self.now())
         except BadInput as err:
-            self.say(f"Not saved: {err.message}", error=True)
+            if self.entry.value:  # the next line is being typed: keep this one aside
+                self.post_message(self.EntryRefused(line, err.message))
+            else:
+                self.value = line
+                self.say(f"Not saved: {err.message}", error=True)
             return
         self.history.add(line)
-        self.value = ""  # at once: the next line is typed while this one is saved
         if isinstance(parsed, Command) and parsed.name == "help":
             self._help()
             return
