@@ -371,10 +371,10 @@ async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
             if outcome.ok and a.claimed.kind == "page":
                 sent[(inc.id or 0, a.claimed.summary)].append(text)
                 continue
-            written.add(await _engine_entry(s, inc, kind, text, now))
+            written.add(await engine_entry(s, inc, kind, text, now))
         for (iid, what), whos in sent.items():
             text = f"paged {', '.join(whos)}: {what}"
-            written.add(await _engine_entry(s, incs[iid], "page", text, now))
+            written.add(await engine_entry(s, incs[iid], "page", text, now))
         for iid in set(iids) - written:  # only stale attempts: still a change of its rows
             record_change(s, iid, "delivery", now)
         return out
@@ -382,7 +382,7 @@ async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
     return await store.transaction(work) if attempts else []
 
 
-async def _engine_entry(s: AsyncSession, inc: Incident, kind: str, text: str, now: datetime) -> int:
+async def engine_entry(s: AsyncSession, inc: Incident, kind: str, text: str, now: datetime) -> int:
     """An entry by the engine; its change-feed row says ``delivery`` (the engine's own
     loop does not re-plan for it). Returns the incident id."""
     await append_entry(

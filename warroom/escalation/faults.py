@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from warroom.escalation.firing import ENGINE_AUTHOR
-from warroom.incident.mutation import append_entry, lock_incident
+from warroom.escalation.delivery import engine_entry
+from warroom.incident.mutation import lock_incident
 from warroom.store import Store
 from warroom.text import printable
 
@@ -20,16 +20,6 @@ async def record_fault(store: Store, incident_id: int, doing: str, error: str) -
             "not being paged until it is fixed (check the policy: warroom policies check); "
             "the other incidents are paged as usual."
         )
-        # "delivery" in the change feed: the engine's own kind, so it does not re-plan.
-        await append_entry(
-            s,
-            inc,
-            at=now,
-            recorded_at=now,
-            author=ENGINE_AUTHOR,
-            kind="page",
-            text=text,
-            change_kind="delivery",
-        )
+        await engine_entry(s, inc, "page", text, now)  # "delivery" in the change feed
 
     await store.transaction(work)
