@@ -273,3 +273,19 @@ class Change(SQLModel, table=True):
     incident_id: int | None = Field(default=None, index=True)
     kind: str = Field(max_length=32)
     at: datetime = _ts_required()
+
+
+class AccessToken(SQLModel, table=True):
+    """A person's token for the web console (``warroom.access``): only its SHA-256 is kept."""
+
+    __tablename__ = "access_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person: str = Field(max_length=80)
+    digest: str = Field(unique=True, index=True, max_length=64)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = _ts_required()
+    created_by: str
+    last_used_at: datetime | None = _ts()
+    revoked_at: datetime | None = _ts()
+    revoked_by: str | None = None
