@@ -8,6 +8,8 @@ Contract other screens rely on:
   on ``app.data_changed`` (a ``Signal[screens.messages.Changes]``); screens subscribe
   when they mount (``screens.base.ConsoleScreen``).
 - ``app.drafts`` keeps unsaved text of closed war rooms and post-mortems.
+- ``app.attention`` (``screens.attention_feed``) watches what the IC must not miss and
+  shows it in the banners (``widgets.banner``) until seen.
 - With ``escalations=True`` the App runs the escalation engine
   (``warroom.escalation.EscalationLoop``) about once a second, like ``warroom watch``:
   every open console fires due steps, each exactly once across processes.
@@ -33,6 +35,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
+from screens.attention_feed import AttentionFeed
 from screens.drafts import Drafts
 from screens.keymap import load_keymap
 from screens.messages import Changes
@@ -113,6 +116,7 @@ class WarroomApp(Navigation):
         self._quit_armed: list[str] | None = None  # unsaved text a first quit warned about
         self.data_changed: Signal[Changes] = Signal(self, "data-changed")
         self.drafts = Drafts()
+        self.attention = AttentionFeed(self)  # what the IC must not miss: the banners
         self.keymap_file = keymap  # None: $WARROOM_KEYMAP or the config folder's
         self.user_keymap: dict[str, str] = {}  # binding id -> keys, as applied
         self._clashes: set[frozenset[str]] = set()
@@ -135,6 +139,8 @@ class WarroomApp(Navigation):
     def on_mount(self) -> None:
         self._apply_keymap()
         self.set_interval(POLL_SECONDS, self._poll_tick, name="change-feed")
+        if self.startup_error is None:
+            self.attention.start()
         if self._run_escalations and self.startup_error is None:
             self.escalation = EscalationLoop(
                 self.store, self.policies, self.roster, self.clock, sender=self._sender

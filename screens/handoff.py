@@ -66,6 +66,7 @@ class HandoffScreen(ConsoleScreen):
         super().__init__()
         self.review: HandoffReview | None = None
         self._saved_notes = ""  # what the store holds, to tell unsaved edits apart
+        self._notes_base = ""  # the notes the editor was loaded with
         self._leave_armed = False
 
     # --- layout ------------------------------------------------------------------------
@@ -167,6 +168,7 @@ class HandoffScreen(ConsoleScreen):
         notes = self.query_one("#handoff-notes", TextArea)
         if notes.text == self._saved_notes:  # never overwrite what someone is typing
             notes.load_text(r.notes)
+            self._notes_base = r.notes  # what a save adds to (notes are appended)
         self._saved_notes = r.notes
         self._draw_ack(r)
 
@@ -248,7 +250,7 @@ class HandoffScreen(ConsoleScreen):
         if cmds is None or self.review is None:
             return
         try:
-            await cmds.save_notes(text, at=self.review.as_of)
+            await cmds.save_notes(text, at=self.review.as_of, shown=self._notes_base)
         except WarroomError as err:
             self.report(err, prefix="Notes not saved: ")
             return

@@ -1,5 +1,8 @@
-"""The help screen (``?``): every key of the screen you came from, and the global ones,
-as they are when it opens (``screens.palette.collect_actions``: the keymap applied)."""
+"""The help screen (``?``, or ``/help`` in the scribe line): every key of the screen you
+came from, and the global ones, as they are when it opens
+(``screens.palette.collect_actions``: the keymap applied). Over a screen with a scribe
+line (the war room) it also lists the keys of that line (Tab completes, Right takes the
+grey suggestion) and the scribe's commands."""
 
 from __future__ import annotations
 
@@ -14,10 +17,12 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from screens.palette import ActionEntry
+from warroom.incident.scribe import COMMANDS, TYPING_KEYS
+from widgets.scribe_input import ScribeInput
 
 GENERAL = (
     ("ctrl+p", "Command palette: every action and open incident by name"),
-    ("tab / shift+tab", "Move between fields and panes"),
+    ("tab / shift+tab", "Move between fields and panes (in a line with text, Tab completes)"),
 )
 
 
@@ -50,9 +55,19 @@ class HelpScreen(ModalScreen[None]):
         here = [e for e in entries if not e.everywhere]
         everywhere = [e for e in entries if e.everywhere]
         self._section(table, "On this screen", [(e.key, e.description) for e in here])
+        if self._over_scribe_line():
+            self._section(table, "In the scribe line", list(TYPING_KEYS))
+            commands = [(f"/{n}", f"{u}  {what}".strip()) for n, (u, what) in COMMANDS.items()]
+            self._section(table, "Scribe commands", commands)
         self._section(table, "Everywhere", [(e.key, e.description) for e in everywhere])
         self._section(table, "Always", list(GENERAL))
         table.focus()
+
+    def _over_scribe_line(self) -> bool:
+        """Whether the screen help was opened from has a scribe line."""
+        stack = self.app.screen_stack
+        below = stack[-2] if len(stack) >= 2 and stack[-1] is self else None
+        return below is not None and bool(below.query(ScribeInput))
 
     def _section(self, table: DataTable[Any], title: str, rows: list[tuple[str, str]]) -> None:
         if not rows:

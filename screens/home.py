@@ -31,6 +31,7 @@ from warroom.incident.board import (
 from warroom.models import OncallOverride
 from warroom.policy.roster import Roster
 from warroom.text import printable
+from widgets.banner import Banner
 from widgets.severity_text import severity_text
 
 # Column ids and their widths; the title takes what is left.
@@ -133,6 +134,13 @@ class HomeScreen(ConsoleScreen):
         Binding("enter", "open_selected", "Open", id="home.open", priority=True),
         Binding("r", "reload", "Refresh", id="home.refresh", show=False),
         Binding("q", "app.quit", "Quit", id="home.quit"),
+        Binding(
+            "ctrl+y",
+            "dismiss_banner",
+            "Seen",
+            id="home.dismiss_banner",
+            tooltip="Mark the newest notice of the banner seen",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -143,6 +151,7 @@ class HomeScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(dismiss="home.dismiss_banner", id="banner")
         yield Static(id="oncall", markup=False)
         yield Static(id="followups", markup=False)
         with Vertical(id="board"):
@@ -172,7 +181,12 @@ class HomeScreen(ConsoleScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_selected":
             return bool(self.board and self.board.rows)
+        if action == "dismiss_banner":
+            return any(b.showing for b in self.query(Banner))
         return True
+
+    def action_dismiss_banner(self) -> None:
+        self.wapp.attention.dismiss()
 
     def on_resize(self) -> None:
         if self.board is not None:

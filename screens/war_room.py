@@ -23,12 +23,16 @@ from textual.worker import Worker, WorkerState
 
 from screens.war_room_scribe import WarRoomScribe
 from warroom.errors import WarroomError
+from warroom.incident.lifecycle import ChecklistChanged
+from warroom.incident.mutation import ic_refusal
 from warroom.incident.scribe import Command, Note
 from warroom.incident.war_room import (
     WarRoomState,
     phase_checklist,
 )
 from warroom.text import printable
+from warroom.timeparse import zone_name
+from widgets.banner import Banner
 from widgets.checklist import Checklist
 from widgets.escalation_pane import EscalationPane
 from widgets.incident_header import IncidentHeader
@@ -65,6 +69,13 @@ class WarRoomScreen(WarRoomScribe):
         Binding("ctrl+o", "focus_timeline", "Timeline", id="war_room.timeline"),
         Binding("ctrl+n", "newest", "Newest", id="war_room.newest", show=False),
         Binding("i", "focus_scribe", "Type", id="war_room.type", tooltip="The scribe input"),
+        Binding(
+            "ctrl+y",
+            "dismiss_banner",
+            "Seen",
+            id="war_room.dismiss_banner",
+            tooltip="Mark the newest notice of the banner seen",
+        ),
         Binding("pageup", "timeline_page(-1)", "Scroll up", id="war_room.page_up", show=False),
         Binding("pagedown", "timeline_page(1)", "Scroll down", id="war_room.page_down", show=False),
     ]
@@ -83,6 +94,7 @@ class WarRoomScreen(WarRoomScribe):
         rules = app.policies.warroom
         people = [p.name for p in app.roster.people] if app.roster else []
         yield IncidentHeader(id="header")
+        yield Banner(dismiss="war_room.dismiss_banner", incident_id=self.incident_id, id="banner")
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield TimelineView(app.tz, id="timeline")
@@ -169,12 +181,18 @@ class WarRoomScreen(WarRoomScribe):
 
     @on(Checklist.ToggleRequested)
     def _toggle(self, event: Checklist.ToggleRequested) -> None:
-        self.toggle_item(event.item_id)
+        self.toggle_item(event.item_id, event.seen_done)
 
     @work(group="war-room-write", exit_on_error=False)
-    async def toggle_item(self, item_id: int) -> None:
+    async def toggle_item(self, item_id: int, seen_done: bool) -> None:
+        """Toggle what the person saw (``seen_done``); someone else's change they had
+        not seen yet is named and kept ("already done by bob")."""
         try:
-            item = await self.wapp.commands.toggle_checklist(self.ref, item_id)
+            item = await self.wapp.commands.toggle_checklist(self.ref, item_id, seen=seen_done)
+        except ChecklistChanged as changed:
+            self.query_one(ScribeInput).say(printable(changed.message), error=True)
+            self.reload()
+            return
         except WarroomError as err:
             self.report(err, "Not done")
             return
@@ -185,6 +203,8 @@ class WarRoomScreen(WarRoomScribe):
     # --- actions ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "dismiss_banner":
+            return any(b.showing for b in self.query(Banner))
         if action == "focus_scribe":
             focused = self.focused
             return not (focused is not None and focused.id == "scribe-entry")
@@ -199,6 +219,8 @@ class WarRoomScreen(WarRoomScribe):
         return f"an unsaved line for {self.ref}" if scribe.value.strip() else None
 
     def action_back(self) -> None:
+        if self.disarm_backdate():  # Escape over a backdate asked about: edit it
+            return
         scribe = self.query_one(ScribeInput)
         if self.entries:
             # Leaving now would stop the writer with a line maybe committed or not: on
@@ -223,6 +245,15 @@ class WarRoomScreen(WarRoomScribe):
         self._record(None, Command("mitigated"))
 
     def action_resolve(self) -> None:
+        if self.state is not None:  # someone the policy does not let resolve: say so at once
+            ic = self.state.roles.get("ic")
+            who = ic.person if ic else None
+            refusal = ic_refusal(self.wapp.policies, self.ref, who, self.wapp.actor, "resolve")
+            if refusal is not None:
+                self._armed = None
+                self.query_one(ScribeInput).say(f"Not done: {refusal.message}", error=True)
+                self.notify(refusal.message, title="Not done", severity="error", markup=False)
+                return
         now = self.wapp.clock.now()
         armed_at, self._armed_at = self._armed_at, now
         fresh = armed_at is not None and (now - armed_at).total_seconds() <= RESOLVE_CONFIRM_SECONDS
@@ -238,9 +269,19 @@ class WarRoomScreen(WarRoomScribe):
         self._record(None, Command("resolved"))
 
     def action_toggle_utc(self) -> None:
+        """Every pane's times, and the scribe's ``@14:02``, in UTC or the console's zone."""
         timeline = self.query_one(TimelineView)
         timeline.utc = not timeline.utc
+        zone = self.shown_tz
+        scribe = self.query_one(ScribeInput)
+        scribe.tz = zone  # @HH:MM is read in the zone shown
         self._title_timeline()
+        self._show_state()
+        again = ", Enter checks the line again" if self.disarm_backdate() else ""
+        scribe.say(f"Times in {zone_name(zone)}; @HH:MM is read in {zone_name(zone)}{again}.")
+
+    def action_dismiss_banner(self) -> None:
+        self.wapp.attention.dismiss()
 
     def action_newest(self) -> None:
         self.query_one(TimelineView).action_scroll_end()
@@ -274,12 +315,14 @@ class WarRoomScreen(WarRoomScribe):
             for item in phase_checklist(self.state):
                 mark = "Undo" if item.done else "Check"
                 cmds.append(
-                    SystemCommand(f"{mark}: {item.text}", "checklist", self._toggler(item.id or 0))
+                    SystemCommand(
+                        f"{mark}: {item.text}", "checklist", self._toggler(item.id or 0, item.done)
+                    )
                 )
         return cmds
 
     def _reassigner(self, role: str) -> Callable[[], object]:
         return lambda: self.ask_reassign(role)
 
-    def _toggler(self, item_id: int) -> Callable[[], object]:
-        return lambda: self.toggle_item(item_id)
+    def _toggler(self, item_id: int, seen_done: bool) -> Callable[[], object]:
+        return lambda: self.toggle_item(item_id, seen_done)

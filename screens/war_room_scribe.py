@@ -11,22 +11,33 @@ REASON" and ctrl+e (``war_room.edit_failed``) puts the oldest one back in the in
 
 The queue and the failed lines are kept in a drafts file (see ``screens.entry_queue``)
 and come back, as failed lines, when the war room opens again after a quit or a crash.
+
+A backdate that was probably not meant (``warroom.incident.backdate``: before the
+incident began, more than 12 hours back) is not queued: the line goes back into the
+input and the status line says the full date, time and zone it would record; Enter on
+the same line records it, any edit (or Escape) disarms. When the input is not free (the
+next line is being typed, or a paste brought several), the line is kept as not saved
+with that question, and ctrl+e brings it back to be confirmed.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from textual import on, work
 from textual.binding import Binding
+from textual.widgets import Input
 
 from screens.entry_queue import EntryQueue, QueuedLine, drafts_file, read_drafts, write_drafts
 from screens.war_room_view import WarRoomView
 from warroom.comms.draft import draft_update
 from warroom.comms.updates import split_console_argument
 from warroom.errors import BadInput, WarroomError
-from warroom.incident.scribe import Command, Note
+from warroom.incident.backdate import incident_began, odd_backdate, other_day
+from warroom.incident.scribe import Command, Note, typed_time
 from warroom.incident.verbs import perform
 from warroom.text import printable
 from widgets.scribe_input import ScribeInput
@@ -59,6 +70,7 @@ class WarRoomScribe(WarRoomView):
         self._drafts_lock = asyncio.Lock()
         self._drafts_written: list[dict[str, object]] | None = None
         self._drafts_failed = False
+        self._backdate_armed: tuple[str, datetime] | None = None  # (line, at) asked about
 
     @property
     def scribe(self) -> ScribeInput:
@@ -70,6 +82,8 @@ class WarRoomScribe(WarRoomView):
     def _entry_submitted(self, event: ScribeInput.EntrySubmitted) -> None:
         self._armed = None
         parsed = event.parsed
+        if parsed.at is not None and not self._backdate_confirmed(event.line, parsed.at):
+            return
         if isinstance(parsed, Command) and parsed.name == "status":
             try:
                 audience, stage, text = split_console_argument(self.wapp.policies, parsed.argument)
@@ -84,6 +98,59 @@ class WarRoomScribe(WarRoomView):
     @on(ScribeInput.EntryRefused)
     def _entry_refused(self, event: ScribeInput.EntryRefused) -> None:
         self._refuse(event.line, event.reason, into_input=False)
+
+    # --- odd backdates: asked about before they are queued ----------------------------
+
+    def _backdate_confirmed(self, line: str, at: datetime) -> bool:
+        """Whether ``line`` (backdated to ``at``) may be queued now. An odd backdate goes
+        back into the input, asked about, unless the same line was asked about already."""
+        state = self.state
+        inc = state.incident if state is not None else None
+        began = incident_began(inc.started_at, inc.detected_at, inc.declared_at) if inc else None
+        rules = self.wapp.policies.warroom.rules
+        typed = typed_time(line, rules.message_prefixes)
+        try:
+            question = odd_backdate(
+                at, now=self.wapp.clock.now(), tz=self.shown_tz, began=began, typed=typed
+            )
+        except BadInput as err:
+            self._refuse(line, err.message)
+            return False
+        if question is None:
+            return True
+        if self._backdate_armed == (line, at):  # asked, and Enter again on the same line
+            self._backdate_armed = None
+            return True
+        scribe = self.scribe
+        if scribe.value or scribe.paste_waiting is not None:  # not free: kept, asked later
+            self._refuse(line, f"{question}; it is recorded only once you say yes")
+            return False
+        self._backdate_armed = (line, at)
+        scribe.value = line
+        back = self.key_for("war_room.back") or "esc"
+        scribe.say(f"{question} — Enter again to record it, {back} to edit", error=True)
+        return False
+
+    @on(Input.Changed, "#scribe-entry")
+    def _scribe_edited(self, event: Input.Changed) -> None:
+        armed = self._backdate_armed
+        # "" is Enter taking the line out (the confirmation itself), not an edit.
+        if armed is not None and event.value not in ("", armed[0]):
+            self._backdate_armed = None
+            self.scribe.say("Edited: Enter checks the time again.")
+
+    def disarm_backdate(self) -> bool:
+        """Escape while a backdate is asked about: not recorded, the line stays to edit."""
+        if self._backdate_armed is None:
+            return False
+        self._backdate_armed = None
+        back = self.key_for("war_room.back") or "esc"
+        self.scribe.say(
+            f"Not recorded; edit the line, Enter checks its time again ({back} again leaves)."
+        )
+        return True
+
+    # --- the queue, continued ------------------------------------------------------------
 
     def _enqueue(self, line: str, parsed: Note | Command) -> None:
         now = self.wapp.clock.now().isoformat()
@@ -130,8 +197,14 @@ class WarRoomScribe(WarRoomView):
         self.dismiss(None)
 
     async def _perform(self, parsed: Note | Command) -> str:
-        """Run one command through the verb registry; return what to tell the user."""
-        return (await perform(self.wapp.commands, self.ref, parsed)).message
+        """Run one command through the verb registry; return what to tell the user (its
+        times in the zone shown, and the day of a backdate to another day)."""
+        commands, tz = self.wapp.commands, self.shown_tz
+        if commands.tz != tz:  # the messages' times in the zone the panes show
+            commands = replace(commands, tz=tz)
+        message = (await perform(commands, self.ref, parsed)).message
+        day = other_day(parsed.at, now=self.wapp.clock.now(), tz=tz)
+        return f"{message} · on {day}" if day else message
 
     def _line_failed(self, item: QueuedLine, reason: str) -> None:
         back = self.scribe.failed(item.line, reason)

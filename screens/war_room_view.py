@@ -10,6 +10,7 @@ slices behind the first paint, then only what came after its last row; the state
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, tzinfo
 
 from textual import work
 
@@ -24,6 +25,7 @@ from warroom.incident.war_room import (
     phase_checklist,
     staffing_warnings,
 )
+from warroom.timeparse import zone_name
 from widgets.checklist import ActionLine, CheckItem, Checklist
 from widgets.escalation_pane import EscalationPane
 from widgets.incident_header import HeaderFacts, IncidentHeader
@@ -43,6 +45,12 @@ class WarRoomView(ConsoleScreen):
     @property
     def ref(self) -> str:
         return self.state.ref if self.state else f"INC-{self.incident_id}"
+
+    @property
+    def shown_tz(self) -> tzinfo:
+        """The zone every pane shows and the scribe's ``@14:02`` is read in: UTC after
+        ctrl+g (``WarRoomScreen.action_toggle_utc``), else the console's ``--tz``."""
+        return UTC if self.query_one(TimelineView).utc else self.wapp.tz
 
     # --- loading ---------------------------------------------------------------------
 
@@ -107,24 +115,21 @@ class WarRoomView(ConsoleScreen):
                 drill=inc.drill,
             ),
             now,
+            self.shown_tz,
         )
         holders = {r: Holder(a.person, a.at) for r, a in state.roles.items()}
         warnings = staffing_warnings(
             policies, inc.severity, {r: h.person for r, h in holders.items()}
         )
         shorts: dict[str, str] = {r: role.short for r, role in policies.warroom.roles.items()}
-        self.query_one(RoleBoard).show(holders, warnings, short_names=shorts, tz=app.tz)
+        self.query_one(RoleBoard).show(holders, warnings, short_names=shorts, tz=self.shown_tz)
         items = [
             CheckItem(c.id or 0, c.text, c.done, c.done_by, c.done_at)
             for c in phase_checklist(state)
         ]
         actions = [ActionLine(item_ref(a.id), a.title, a.owner, a.status) for a in state.actions]
-        checklist = self.query_one(Checklist)
-        checklist.show(items, actions, tz=app.tz)
-        done = sum(1 for i in items if i.done)
-        checklist.border_title = (
-            f"Checklist: {phase.name if phase else inc.phase} {done}/{len(items)}"
-        )
+        phase_name = phase.name if phase else inc.phase
+        self.query_one(Checklist).show(items, actions, tz=self.shown_tz, phase_name=phase_name)
         self.tick()
 
     def tick(self) -> None:
@@ -134,9 +139,9 @@ class WarRoomView(ConsoleScreen):
         self.query_one(IncidentHeader).tick(now)
         if self.state is not None:
             p = plan(app.policies, self.state.snapshot, now)
-            self.query_one(EscalationPane).show(p, now, app.tz)
+            self.query_one(EscalationPane).show(p, now, self.shown_tz)
 
     def _title_timeline(self) -> None:
         timeline = self.query_one(TimelineView)
-        zone = "UTC" if timeline.utc else str(getattr(self.wapp.tz, "key", self.wapp.tz))
+        zone = zone_name(self.shown_tz)
         timeline.border_title = f"Timeline · times in {zone} (* backdated)"

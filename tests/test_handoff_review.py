@@ -127,7 +127,7 @@ def test_handoff_json_for_a_busy_week(week: Warroom) -> None:
         "Runbook for failover",
         "Load test search",
     ]
-    assert data["notes"] == {"text": "", "by": None}
+    assert data["notes"] == {"text": "", "by": None, "entries": []}
     assert data["acknowledgment"] == {"by": None, "at": None, "due_by": "2026-03-09T11:00:00Z"}
     assert [f["kind"] for f in data["flags"]] == ["notes_missing"]
 
@@ -146,7 +146,8 @@ def test_notes_acknowledgment_and_flags(week: Warroom, db_path: Path, pol_dir: P
     r = week("handoff", "notes", notes, "--at", "2026-03-09T09:40")
     assert r.exit_code == 0 and "by dave" in r.output
     data = week.json("handoff", "--at", "2026-03-09T09:45")
-    assert data["notes"] == {"text": notes, "by": "dave"}  # stored byte-exact
+    assert data["notes"]["text"] == notes and data["notes"]["by"] == "dave"  # byte-exact
+    assert data["notes"]["entries"] == [{"by": "dave", "at": "2026-03-09T09:40:00Z", "text": notes}]
     assert "\\x1b[31m" in week("handoff", "--at", "2026-03-09T09:45").output  # shown escaped
 
     policies = load_policies(pol_dir)
@@ -164,8 +165,10 @@ def test_notes_acknowledgment_and_flags(week: Warroom, db_path: Path, pol_dir: P
     assert after["acknowledgment"]["by"] == "erin"
     assert after["acknowledgment"]["at"] == "2026-03-09T09:50:00Z"
     assert after["flags"] == []
+    # The secondary acknowledges their own side; a second ack of one side is refused.
+    asyncio.run(ack(utc(2026, 3, 9, 9, 55), "alice"))
     with pytest.raises(BadInput, match="already acknowledged by erin"):
-        asyncio.run(ack(utc(2026, 3, 9, 9, 55), "alice"))
+        asyncio.run(ack(utc(2026, 3, 9, 9, 56), "erin"))
 
     # A week later: the next review shows this acknowledgment, and flags its own once late.
     nxt = week.json("handoff", "--at", "2026-03-16T09:00")

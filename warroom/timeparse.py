@@ -30,6 +30,13 @@ def zone(name: str | None) -> tzinfo:
         ) from None
 
 
+def zone_name(tz: tzinfo) -> str:
+    """How a zone is named to the user: its IANA name (``America/New_York``), ``UTC``."""
+    if tz is UTC:
+        return "UTC"
+    return str(getattr(tz, "key", None) or tz)
+
+
 def parse_time(
     text: str, *, tz: tzinfo, now: datetime, what: str = "--at", future: bool = False
 ) -> datetime:
@@ -85,7 +92,7 @@ def _local(wall: datetime, tz: tzinfo, text: str, what: str) -> datetime:
     first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
     if first.utcoffset() == second.utcoffset():
         return first
-    name = getattr(tz, "key", None) or str(tz)
+    name = zone_name(tz)
     day = wall.date().isoformat()
     if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
         raise BadInput(

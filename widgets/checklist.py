@@ -1,7 +1,9 @@
 """The workflow checklist of the current phase, and the incident's action items.
 
 Space or Enter on a checklist item asks the screen to toggle it
-(``Checklist.ToggleRequested``); the command layer records who did it and when.
+(``Checklist.ToggleRequested``); the command layer records who did it and when. The
+times items were done at are in the zone the war room shows, named in the border title
+with the phase and the count done (``Checklist: Assess 1/4 · UTC``).
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from warroom.text import printable
+from widgets.pane_zone import title_with_zone
 
 
 @dataclass(frozen=True)
@@ -52,20 +55,34 @@ class Checklist(OptionList):
     """
 
     class ToggleRequested(Message):
-        def __init__(self, item_id: int) -> None:
+        """``seen_done``: the state the person saw (the toggle means the other one)."""
+
+        def __init__(self, item_id: int, seen_done: bool = False) -> None:
             super().__init__()
             self.item_id = item_id
+            self.seen_done = seen_done
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.items: list[CheckItem] = []
         self.actions: list[ActionLine] = []
+        self.tz: tzinfo = UTC
+        self.phase_name: str | None = None  # None: the title is not the widget's to set
 
     def show(
-        self, items: Sequence[CheckItem], actions: Sequence[ActionLine], *, tz: tzinfo = UTC
+        self,
+        items: Sequence[CheckItem],
+        actions: Sequence[ActionLine],
+        *,
+        tz: tzinfo = UTC,
+        phase_name: str | None = None,
     ) -> None:
+        """Show ``items`` (times in ``tz``) and ``actions``; with ``phase_name``, the
+        border title says the phase, how many items are done and the zone."""
         self.items = list(items)
         self.actions = list(actions)
+        self.tz, self.phase_name = tz, phase_name
+        self._title()
         keep = self.highlighted_option.id if self.highlighted_option else None
         options: list[Option | None] = [
             Option(self._item(i, tz), id=f"item:{i.id}") for i in self.items
@@ -87,6 +104,17 @@ class Checklist(OptionList):
                 self.highlighted = 0
         else:
             self.highlighted = 0
+
+    def _title(self) -> None:
+        if self.phase_name is None:
+            return
+        count = f"{sum(1 for i in self.items if i.done)}/{len(self.items)}"
+        title_with_zone(
+            self, self.tz, f"Checklist: {self.phase_name} {count}", f"Checklist {count}"
+        )
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._title()
 
     @staticmethod
     def _item(item: CheckItem, tz: tzinfo) -> Text:
@@ -112,4 +140,6 @@ class Checklist(OptionList):
         event.stop()
         option_id = event.option.id or ""
         if option_id.startswith("item:"):
-            self.post_message(self.ToggleRequested(int(option_id.removeprefix("item:"))))
+            item_id = int(option_id.removeprefix("item:"))
+            seen = next((i.done for i in self.items if i.id == item_id), False)
+            self.post_message(self.ToggleRequested(item_id, seen))

@@ -3,7 +3,8 @@
 The screen hands over the engine's plan (``warroom.escalation.plan``) and the time;
 this widget only draws it: the next status update (overdue in a way that cannot be
 missed), steps due now, the upcoming ones with what each will do and whom it
-pages, and what already fired.
+pages, and what already fired. Clock times are in the zone the war room shows, named in
+the border title (``Escalation · Europe/Berlin``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from datetime import UTC, datetime, tzinfo
 
 from rich.console import RenderableType
 from rich.text import Text
+from textual import events
 from textual.widget import Widget
 
 from warroom.durations import countdown
 from warroom.escalation import Plan, Step
+from widgets.pane_zone import title_with_zone
 
 ALARM = "bold #ffffff on #b3261e"  # reads on the dark and the light theme
 
@@ -44,6 +47,7 @@ class EscalationPane(Widget):
 
     def show(self, plan: Plan | None, now: datetime, tz: tzinfo = UTC) -> None:
         self.plan, self.now, self.tz = plan, now, tz
+        title_with_zone(self, tz, "Escalation")
         overdue = plan is not None and (plan.update_overdue or bool(plan.due))
         self.set_class(overdue, "-overdue")
         # The countdowns tick every second; the pane's height only changes when its
@@ -54,6 +58,10 @@ class EscalationPane(Widget):
         )
         self.refresh(layout=shape != self._shape)
         self._shape = shape
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.now is not None:  # shown once: the zone is known
+            title_with_zone(self, self.tz, "Escalation")
 
     def render(self) -> RenderableType:
         plan, now = self.plan, self.now

@@ -1,16 +1,21 @@
-"""The strip at the top of the war room: which incident, how bad, how long, who you are."""
+"""The strip at the top of the war room: which incident, how bad, how long, who you are,
+and the time now in the zone the war room shows (``now 09:10 UTC``), the zone an
+``@14:02`` typed by the scribe is read in.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
 from warroom.durations import countdown
 from warroom.text import printable
+from warroom.timeparse import zone_name
 from widgets.severity_text import severity_text
 
 
@@ -46,10 +51,12 @@ class IncidentHeader(Widget):
         super().__init__(id=id)
         self.facts: HeaderFacts | None = None
         self.now: datetime | None = None
+        self.tz: tzinfo = UTC
 
-    def show(self, facts: HeaderFacts | None, now: datetime) -> None:
+    def show(self, facts: HeaderFacts | None, now: datetime, tz: tzinfo = UTC) -> None:
         self.facts = facts
         self.now = now
+        self.tz = tz
         self.refresh()
 
     def tick(self, now: datetime) -> None:
@@ -83,4 +90,12 @@ class IncidentHeader(Widget):
         line2.append(printable(f.title), style="bold")
         line2.append(f"  {printable(f.channel)}" if f.channel else "  (no war-room channel)")
         line2.append(f"  {f.severity_name}", style="italic")
-        return Group(line1, line2)
+        if self.now is None:
+            return Group(line1, line2)
+        # The zone is never the part cut off: the title gives way to it.
+        clock = Text(f"now {self.now.astimezone(self.tz):%H:%M} {zone_name(self.tz)}", end="")
+        row = Table.grid(expand=True, padding=(0, 0, 0, 2))
+        row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        row.add_column(no_wrap=True, justify="right")
+        row.add_row(line2, clock)
+        return Group(line1, row)

@@ -1,7 +1,8 @@
 """Who holds each war-room role, since when; vacant roles and staffing warnings stand out.
 
 Enter (or ``r``) on a role asks the screen to reassign it (``RoleBoard.ReassignRequested``);
-the screen records the handoff through the command layer.
+the screen records the handoff through the command layer. The "since" times are in the
+zone the war room shows, named in the border title (``Roles · UTC``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -19,6 +20,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from warroom.text import printable
+from widgets.pane_zone import title_with_zone
 
 ROLE_ORDER = ("ic", "comms", "tech", "scribe")
 
@@ -60,6 +62,7 @@ class RoleBoard(Vertical):
         self.holders: dict[str, Holder] = {}
         self.short_names: dict[str, str] = {r: r.upper() for r in ROLE_ORDER}
         self.warnings: list[str] = []
+        self.tz: tzinfo | None = None  # the zone of the times shown (None: nothing yet)
 
     def compose(self) -> ComposeResult:
         yield RoleList(id="role-list")
@@ -79,6 +82,8 @@ class RoleBoard(Vertical):
     ) -> None:
         self.holders = holders
         self.warnings = warnings
+        self.tz = tz
+        title_with_zone(self, tz, "Roles")
         if short_names:
             self.short_names = short_names
         options = [Option(self._line(r, tz), id=r) for r in ROLE_ORDER]
@@ -101,6 +106,10 @@ class RoleBoard(Vertical):
         since = holder.since.astimezone(tz).strftime("%H:%M")
         line.append(f" since {since}", style="dim")
         return line
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.tz is not None:
+            title_with_zone(self, self.tz, "Roles")
 
     @on(OptionList.OptionSelected, "#role-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:

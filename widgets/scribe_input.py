@@ -10,7 +10,10 @@ A paste of several lines (CR, LF or CRLF between them) is one entry per non-empt
 each parsed on its own; more than ``PASTE_ASK_OVER`` lines asks once first (Enter
 queues them, Escape drops them). A line of such a paste that does not parse is posted
 as ``EntryRefused``. Up and Down walk the history; Right accepts the completion shown
-in grey.
+in grey; Tab (``scribe.complete``) completes the word before the cursor (a command, role
+prefix, role, person, phase, audience or stage: ``scribe.tab_complete``): one candidate
+whole, several as far as they agree, listed on the status line. Tab in an empty line
+moves the focus on, as everywhere; in a line with text it never does (Shift+Tab does).
 
 Control characters in the input are drawn as their Unicode pictures (␛, ␊) so they
 cannot act on the terminal; the value itself keeps them exactly.
@@ -18,141 +21,25 @@ cannot act on the terminal; the value itself keeps them exactly.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, tzinfo
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from warroom.errors import BadInput
-from warroom.incident.scribe import Command, History, Note, complete, help_lines, parse
+from warroom.incident.scribe import Command, History, Note, help_lines, parse
+from widgets.entry_line import EntryInput, ScribeSuggester, pasted_lines
 
-# One cell per control character, so the cursor stays where the value says it is.
-PICTURES = (
-    {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421} | {c: 0xFFFD for c in range(0x80, 0xA0)}
-)
+__all__ = ["PASTE_ASK_OVER", "PLACEHOLDER", "EntryInput", "ScribeInput", "pasted_lines"]
+
 PLACEHOLDER = "Type an entry · IC:/COMMS:/ENG:/SCRIBE: role · @14:02 backdates · /help"
 PASTE_ASK_OVER = 10  # a paste of more lines asks before it becomes that many entries
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def pasted_lines(text: str) -> list[str] | None:
-    """The non-empty lines of a paste of several lines; None for a one-line paste."""
-    if not _LINE_BREAK.search(text):
-        return None
-    return [line for line in _LINE_BREAK.split(text) if line.strip()]
-
-
-class ScribeSuggester(Suggester):
-    """Completes slash commands, roles, people, phases and role prefixes."""
-
-    def __init__(
-        self,
-        prefixes: Mapping[str, str],
-        phases: Iterable[str],
-        people: Iterable[str],
-        audiences: Iterable[str] = (),
-        stages: Iterable[str] = (),
-    ) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self.prefixes = dict(prefixes)
-        self.phases = list(phases)
-        self.people = list(people)
-        self.audiences = list(audiences)
-        self.stages = list(stages)
-
-    async def get_suggestion(self, value: str) -> str | None:
-        return complete(
-            value,
-            prefixes=self.prefixes,
-            phases=self.phases,
-            people=self.people,
-            audiences=self.audiences,
-            stages=self.stages,
-        )
-
-
-class EntryInput(Input):
-    """A one-line input with history that shows control characters harmlessly."""
-
-    BINDINGS = [
-        Binding("up", "history_previous", "Previous entry", id="scribe.previous", show=False),
-        Binding("down", "history_next", "Next entry", id="scribe.next", show=False),
-    ]
-
-    def __init__(self, history: History, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.history = history
-        self._recalled: str | None = None  # the history line shown, until it is edited
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            # Here, in the input's own queue, not through the binding: a binding runs
-            # once the key has bubbled up, after the keys typed behind it were already
-            # inserted, and the next line would be taken (or wiped) with this one.
-            event.stop()
-            event.prevent_default()
-            line, self.value = self.value, ""
-            self.post_message(self.Submitted(self, line))
-            return
-        await super()._on_key(event)
-
-    @property
-    def _value(self) -> Text:
-        return Text(self.value.translate(PICTURES), no_wrap=True, overflow="ignore", end="")
-
-    class LinesPasted(Message):
-        """Several lines were pasted: one entry each (the ScribeInput handles it)."""
-
-        def __init__(self, lines: list[str]) -> None:
-            super().__init__()
-            self.lines = lines
-
-    def _on_paste(self, event: events.Paste) -> None:
-        # Input keeps only the first line of a paste; a scribe's paste is every line.
-        event.prevent_default()
-        event.stop()
-        lines = pasted_lines(event.text)
-        if lines is None:
-            if event.text:
-                self.insert_text_at_cursor(event.text)
-        elif len(lines) == 1:
-            self.insert_text_at_cursor(lines[0])
-        elif lines:
-            self.post_message(self.LinesPasted(lines))
-
-    def _edited_since_recall(self) -> bool:
-        """A recalled line was changed: what is typed now is the line to come back to."""
-        if self._recalled is not None and self.value != self._recalled:
-            self.history.reset()
-            self._recalled = None
-            return True
-        return False
-
-    def _show(self, line: str) -> None:
-        self._recalled = line
-        self.value = line
-        self.cursor_position = len(line)
-
-    def action_history_previous(self) -> None:
-        self._edited_since_recall()
-        line = self.history.previous(self.value)
-        if line is not None:
-            self._show(line)
-
-    def action_history_next(self) -> None:
-        if self._edited_since_recall():
-            return  # the edited line is the newest: nothing below it
-        line = self.history.next()
-        if line is not None:
-            self._show(line)
 
 
 class ScribeInput(Vertical):
@@ -233,6 +120,8 @@ class ScribeInput(Vertical):
         self.now = now
         self.history = History()
         self.paste_waiting: list[str] | None = None  # a long paste, until Enter or Escape
+        self._said: tuple[str, bool, bool] = ("", False, False)  # the status line's message
+        self._listed_for: str | None = None  # the line whose Tab candidates are listed
         self._suggester = ScribeSuggester(prefixes, phases, people, audiences, stages)
 
     def compose(self) -> ComposeResult:
@@ -259,11 +148,41 @@ class ScribeInput(Vertical):
         self.entry.cursor_position = len(text)
 
     def say(self, message: str, *, error: bool = False, saved: bool = False) -> None:
+        self._said = (message, error, saved)
+        self._listed_for = None
+        self._show_status(Text(message, overflow="ellipsis"), error, saved)
+
+    def _show_status(self, text: Text, error: bool, saved: bool) -> None:
         status = self.query_one("#scribe-status", Static)
         # Wrapped, not cut: the end of "Not saved: ..." usually says how to fix the line.
-        status.update(Text(message, overflow="ellipsis"))
+        status.update(text)
         status.set_class(error, "-error")
         status.set_class(saved, "-saved")
+
+    @on(EntryInput.Completed)
+    def _completed(self, event: EntryInput.Completed) -> None:
+        """Several candidates for Tab: listed on the status line until the line changes."""
+        event.stop()
+        if len(event.candidates) < 2:
+            self._unlist()
+            return
+        self._listed_for = event.line
+        text = Text(f"Tab: {len(event.candidates)} fit: ", no_wrap=True, overflow="ellipsis")
+        text.append(" · ".join(event.candidates), style="bold")
+        text.append(" (type on to choose)")
+        self._show_status(text, False, False)
+
+    @on(Input.Changed, "#scribe-entry")
+    def _line_changed(self, event: Input.Changed) -> None:
+        if self._listed_for is not None and event.value != self._listed_for:
+            self._unlist()
+
+    def _unlist(self) -> None:
+        """The candidates listed go; what the status line said before comes back."""
+        if self._listed_for is not None:
+            self._listed_for = None
+            message, error, saved = self._said
+            self._show_status(Text(message, overflow="ellipsis"), error, saved)
 
     @on(Input.Submitted, "#scribe-entry")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -293,8 +212,10 @@ class ScribeInput(Vertical):
         self.post_message(self.EntrySubmitted(line, parsed))
 
     def _help(self) -> None:
-        self.say("Commands: " + " · ".join(h.split("  ")[0] for h in help_lines()))
-        self.notify("\n".join(help_lines()), title="Scribe commands", markup=False)
+        """/help: the commands on the status line, and every key on the help screen."""
+        commands = " ".join(h.split(" ")[0] for h in help_lines())
+        self.say(f"Tab completes, → takes the grey suggestion. Commands: {commands}")
+        self.call_next(self.app.run_action, "app.help")
 
     @on(EntryInput.LinesPasted)
     def _pasted(self, event: EntryInput.LinesPasted) -> None:

@@ -73,8 +73,10 @@ def _compact(rows: Iterable[Row]) -> list[Row]:
     """Rows with their few distinct names shared (100,000 rows hold 6 authors, not 100,000)."""
     intern = sys.intern
     return [
-        EntryRow(seq, at, rec, intern(author), intern(role) if role else role, intern(kind), text)
-        for seq, at, rec, author, role, kind, text in rows
+        EntryRow(
+            seq, at, rec, intern(author), intern(role) if role else role, intern(kind), text, ref
+        )
+        for seq, at, rec, author, role, kind, text, ref in rows
     ]
 
 

@@ -18,6 +18,7 @@ def main() -> None:
 # Each module registers its verbs on ``cli`` when imported.
 from warroom.cli import (  # noqa: E402, F401
     actions_cmd,
+    checklist_cmd,
     compliance_cmd,
     console,
     demo_cmd,
@@ -32,6 +33,7 @@ from warroom.cli import (  # noqa: E402, F401
     postmortem_cmd,
     serve_cmd,
     status_cmd,
+    tokens_cmd,
 )
 
 __all__ = ["cli", "click", "global_options", "main"]

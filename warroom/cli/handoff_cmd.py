@@ -81,12 +81,12 @@ def _print(r: HandoffReview, tz: tzinfo) -> None:
     if not r.overdue and not r.due_soon:
         click.echo("  none due in the coming week, none overdue")
     rec = r.record
-    click.echo("\nNotes from the outgoing engineer:")
-    if r.notes.strip():
-        for line in r.notes.splitlines():
+    click.echo("\nNotes from the outgoing engineers:")
+    for note in r.note_list:
+        click.echo(f"  -- {printable(note.heading(tz, FMT))}:")
+        for line in note.text.splitlines():
             click.echo(f"  {printable(line)}")
-        click.echo(f"  -- {rec.notes_by if rec else '?'}")
-    else:
+    if not r.note_list:
         click.echo("  (none yet: warroom handoff notes TEXT)")
     if rec is not None and rec.acknowledged_at is not None:
         click.echo(
@@ -96,6 +96,14 @@ def _print(r: HandoffReview, tz: tzinfo) -> None:
         click.echo(
             f"\nNot acknowledged yet (due by {local(r.ack_due_by, tz, FMT)}; warroom handoff ack)"
         )
+    rec2 = r.secondary_record
+    if rec2 is not None and rec2.acknowledged_at is not None:
+        click.echo(
+            f"Secondary acknowledged by {rec2.acknowledged_by} at "
+            f"{local(rec2.acknowledged_at, tz, FMT)}"
+        )
+    elif s is not None and s.incoming and s.incoming != s.outgoing:
+        click.echo(f"Secondary not acknowledged yet ({s.incoming}: warroom handoff ack)")
     for f in r.flags:
         click.echo(f"flag: {printable(f.message)}")
     for w in r.warnings:
@@ -116,7 +124,8 @@ def _print(r: HandoffReview, tz: tzinfo) -> None:
 @at_option
 @pass_ctx
 def notes(ctx: CliContext, text: str, at: str | None) -> None:
-    """Write the outgoing engineer's notes on ongoing issues (TEXT, or - for stdin)."""
+    """Add a note on ongoing issues to your handoff as the outgoing on-call (TEXT, or -
+    for stdin); notes are appended with your name and the time, never replaced."""
     body = sys.stdin.read() if text == "-" else text
 
     async def work(env: Env) -> None:
@@ -124,7 +133,7 @@ def notes(ctx: CliContext, text: str, at: str | None) -> None:
         cmds = HandoffCommands(env.store, env.policies, roster, env.commands.actor, env.tz)
         row = await cmds.save_notes(body, at=ctx.time(at))
         click.echo(
-            f"notes saved for the handoff of {local(row.at, env.tz, FMT)} "
+            f"note added to the handoff of {local(row.at, env.tz, FMT)} "
             f"({row.outgoing} -> {row.incoming}), by {row.notes_by}"
         )
 
@@ -135,7 +144,7 @@ def notes(ctx: CliContext, text: str, at: str | None) -> None:
 @at_option
 @pass_ctx
 def ack(ctx: CliContext, at: str | None) -> None:
-    """Acknowledge the handoff as the incoming on-call engineer."""
+    """Acknowledge the handoff as the incoming on-call (primary or secondary: each their own)."""
 
     async def work(env: Env) -> None:
         roster = require_roster(env.policies.directory)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import tzinfo
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -167,6 +168,12 @@ _verb(
     argument="N",
 )
 _verb(
+    "take",
+    "take",
+    "Take command: become the incident's IC (recorded as a takeover from the current IC).",
+    lambda inc, _tz: f"{inc.ref}: you are the incident commander now",
+)
+_verb(
     "phase",
     "phase",
     "Move an incident to a workflow phase of the policy.",
@@ -175,17 +182,42 @@ _verb(
 )
 
 
+def _entry_echo(entry: Any, _tz: tzinfo) -> str:
+    """A pin or unpin entry as the CLI says it (the verb returns the entry)."""
+    return f"INC-{entry.incident_id} #{entry.seq}: {printable(entry.text)}"
+
+
+_verb(
+    "pin",
+    "pin",
+    "Pin timeline entry SEQ (its #number) as a key event for the post-mortem.",
+    _entry_echo,
+    argument="SEQ",
+)
+_verb(
+    "unpin",
+    "unpin",
+    "Unpin timeline entry SEQ: no longer a key event for the post-mortem.",
+    _entry_echo,
+    argument="SEQ",
+)
+
+
 @cli.command()
 @click.argument("ref")
 @click.argument("role")
 @click.argument("name")
 @at_option
+@click.option(
+    "--take", is_flag=True, help="Take command yourself from the current IC (a takeover)."
+)
 @pass_ctx
-def assign(ctx: CliContext, ref: str, role: str, name: str, at: str | None) -> None:
-    """Give a war-room role (ic, comms, tech, scribe) to someone."""
+def assign(ctx: CliContext, ref: str, role: str, name: str, at: str | None, take: bool) -> None:
+    """Give a war-room role (ic, comms, tech, scribe) to someone. Once there is an IC,
+    only the IC hands over IC; anyone else takes command with --take (or warroom take)."""
 
     async def work(env: Env) -> None:
-        call = Command("assign", name, role=role, at=ctx.time(at))
+        call = Command("assign", name, role=role, at=ctx.time(at), take=take)
         inc = (await perform(env.commands, ref, call)).result
         click.echo(f"{inc.ref} {role.lower()}: {printable(name)}")
 

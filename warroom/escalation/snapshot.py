@@ -75,7 +75,8 @@ async def _snapshots_in(
             ref=inc.ref or ref_for(inc.id),
             title=inc.title,
             declared_at=inc.declared_at,
-            acknowledged_at=inc.acknowledged_at,
+            # A mitigation counts as the ack (older databases hold mitigated, unacked ones).
+            acknowledged_at=inc.acknowledged_at or inc.mitigated_at,
             resolved_at=inc.resolved_at,
             severity_history=tuple(h),  # type: ignore[arg-type]
             fired=dict(fired[inc.id]),  # type: ignore[arg-type]

@@ -4,9 +4,10 @@
 share :class:`~warroom.incident.mutation.CommandScope` (this module: declare, log,
 ack, assign, severity, phase; :mod:`.lifecycle`: mitigate, resolve, close, milestones,
 checklist; :mod:`.status_verbs`: status updates; :mod:`.action_verbs`: action items;
-:mod:`.postmortem_verbs`: the post-mortem). Each operation runs in one write
-transaction (:meth:`CommandScope.mutate`) that also appends its timeline entry and
-the change-feed row, so a reader never sees a change without its record.
+:mod:`.postmortem_verbs`: the post-mortem; :mod:`.entry_verbs`: corrections and pins of
+entries). Each operation runs in one write transaction (:meth:`CommandScope.mutate`)
+that also appends its timeline entry and the change-feed row, so a reader never sees a
+change without its record.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from warroom.errors import BadInput
 from warroom.incident import timeline
 from warroom.incident.action_verbs import ActionVerbs
 from warroom.incident.declaration import channel_name, opens_war_room
-from warroom.incident.lifecycle import LifecycleVerbs
+from warroom.incident.entry_verbs import EntryVerbs
+from warroom.incident.lifecycle import LifecycleVerbs, refuse_late_ack
 from warroom.incident.milestones import check_order
 from warroom.incident.mutation import Mutation
 from warroom.incident.postmortem_verbs import PostmortemVerbs
@@ -50,7 +52,7 @@ def severity_number(value: int | str) -> int:
 
 
 @dataclass
-class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs):
+class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs, EntryVerbs):
     """Domain operations performed by ``actor``; times shown in ``tz`` in messages.
 
     ``roster``: the team for :attr:`oncall` and :attr:`handoff` (default: the
@@ -162,6 +164,7 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs):
         if kind not in TYPED_KINDS:
             verb = {"ack": "ack", "mitigated": "mitigate", "resolved": "resolve"}.get(kind)
             verb = verb or {"closed": "close", "severity": "severity", "assign": "assign"}.get(kind)
+            verb = verb or {"pin": "pin", "unpin": "unpin"}.get(kind)
             hint = f" ({kind} is recorded by its own verb: warroom {verb})" if verb else ""
             what = "a typed entry's kind" if kind in KINDS else "unknown entry kind"
             raise BadInput(
@@ -181,18 +184,18 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs):
     async def ack(self, ref: str, *, at: datetime | None = None) -> Incident:
         async def work(m: Mutation) -> Incident:
             inc = m.incident
+            text = f"Acknowledged by {self.actor}"
             if inc.acknowledged_at is not None:
-                raise BadInput(
-                    f"{inc.ref} was already acknowledged by {inc.acknowledged_by} at "
-                    f"{self.show(inc.acknowledged_at)}; nothing changed."
-                )
+                refuse_late_ack(inc, m.at, self.show)
+                # An earlier, backdated ack replaces the one the mitigation implied.
+                text += f" (before the mitigation; was {self.show(inc.acknowledged_at)})"
             check_order(inc, {"acknowledged_at": m.at}, self.show)
             inc.acknowledged_at = m.at
             inc.acknowledged_by = self.actor
             phases = self.policies.warroom.workflow.ids()
             if inc.phase == phases[0] and len(phases) > 1:
                 inc.phase = phases[1]
-            await m.entry("ack", f"Acknowledged by {self.actor}")
+            await m.entry("ack", text)
             return inc
 
         return await self.mutate(ref, work, at=at)
@@ -200,10 +203,24 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs):
     # --- roles -----------------------------------------------------------------------
 
     async def assign(
-        self, ref: str, role: str, person: str, *, at: datetime | None = None
+        self,
+        ref: str,
+        role: str,
+        person: str,
+        *,
+        at: datetime | None = None,
+        take: bool = False,
     ) -> Incident:
+        """Give ``role`` to ``person``. Once there is an IC, the policy's ``ic_handover``
+        says who may give the IC role: by default the IC hands over, and anyone else
+        takes command only with ``take`` (for themselves), recorded as a takeover."""
         r = role_id(role)
         person = check_line(person, "person's name", MAX_NAME_CHARS)
+        if take and (r != "ic" or not same_person(person, self.actor)):
+            raise BadInput(
+                f"--take is for taking command yourself: warroom take {ref} (or assign "
+                f"{ref} ic {self.actor} --take). Nothing changed."
+            )
 
         async def work(m: Mutation) -> Incident:
             inc, when = m.incident, m.at
@@ -212,6 +229,17 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs):
                 raise BadInput(
                     f"{person} already holds {ROLE_NAMES[r]} on {inc.ref}; nothing changed."
                 )
+            takeover = (
+                r == "ic" and current is not None and not same_person(current.person, self.actor)
+            )
+            if takeover and not take and self.policies.warroom.rules.ic_handover != "anyone":
+                assert current is not None
+                raise BadInput(
+                    f"{current.person} is the incident commander of {inc.ref}; only "
+                    f"{current.person} hands over IC. To take command yourself, say so: "
+                    f"--take (warroom take {inc.ref}, or /take in the console); it is "
+                    f"recorded as a takeover. Nothing changed."
+                )
             if current is not None:
                 if when < current.at:
                     raise BadInput(
@@ -219,7 +247,11 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs):
                         f"a handoff at {self.show(when)} would come before that."
                     )
                 current.ended_at = when
-                text = f"{ROLE_NAMES[r]}: {current.person} -> {person} (handoff)"
+                if takeover and same_person(person, self.actor):
+                    how = f"{person} took command from {current.person}"
+                else:
+                    how = f"handoff by {self.actor}" if takeover else "handoff"
+                text = f"{ROLE_NAMES[r]}: {current.person} -> {person} ({how})"
             else:
                 text = f"{ROLE_NAMES[r]}: {person}"
             m.session.add(
@@ -230,7 +262,12 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs):
             await m.entry("assign", text)
             return inc
 
-        return await self.mutate(ref, work, at=at, permission="assign")
+        # A takeover is its own rule (above), not the IC's "assign" permission.
+        return await self.mutate(ref, work, at=at, permission=None if take else "assign")
+
+    async def take_command(self, ref: str, *, at: datetime | None = None) -> Incident:
+        """The actor becomes the incident commander: a takeover when someone else is."""
+        return await self.assign(ref, "ic", self.actor, at=at, take=True)
 
     # --- severity, phase ---------------------------------------------------------------
 

@@ -23,6 +23,7 @@ ORDER = (
     ("started_at", "detected_at"),
     ("detected_at", "declared_at"),
     ("detected_at", "acknowledged_at"),
+    ("acknowledged_at", "mitigated_at"),  # mitigating counts as the acknowledgment
     ("detected_at", "mitigated_at"),
     ("mitigated_at", "resolved_at"),
     ("detected_at", "resolved_at"),

@@ -108,6 +108,22 @@ def _incident_id(inc: Incident) -> int:
     return inc.id
 
 
+def ic_refusal(
+    policies: Policies, ref: str, ic: str | None, actor: str, permission: str
+) -> NotPermitted | None:
+    """Why ``actor`` may not do ``permission`` on incident ``ref`` whose IC is ``ic``
+    (the policy's ``ic_only``), or None when they may. The console asks before a key
+    does anything; the command layer enforces it."""
+    if permission not in policies.warroom.rules.ic_only or ic is None or same_person(ic, actor):
+        return None
+    return NotPermitted(
+        f"only the incident commander of {ref} ({ic}) may "
+        f"{_IC_VERBS.get(permission, permission + ' it')}; "
+        f"you are acting as {actor} (use --as, ask {ic} to hand over IC, or take command: "
+        f"warroom take {ref}, /take in the console)."
+    )
+
+
 class Mutation:
     """One write transaction of a command: the session, the time and the incident."""
 
@@ -175,12 +191,10 @@ class Mutation:
         if permission not in scope.policies.warroom.rules.ic_only:
             return
         ic = (await self.roles()).get("ic")
-        if ic is not None and not same_person(ic.person, scope.actor):
-            raise NotPermitted(
-                f"only the incident commander of {self.incident.ref} ({ic.person}) may "
-                f"{_IC_VERBS.get(permission, permission + ' it')}; "
-                f"you are acting as {scope.actor} (use --as, or hand over IC first)."
-            )
+        who = ic.person if ic else None
+        refusal = ic_refusal(scope.policies, self.incident.ref or "", who, scope.actor, permission)
+        if refusal is not None:
+            raise refusal
 
     async def entry(
         self,

@@ -236,6 +236,7 @@ class EntryRow(NamedTuple):
     role: str | None
     kind: str
     text: str
+    corrects: int | None = None  # the seq of the entry it corrects, pins or unpins
 
 
 async def timeline_rows(
@@ -251,8 +252,12 @@ async def timeline_rows(
     of a long timeline first and loads the older rows in slices behind it, so a
     100,000-entry incident opens at once."""
     t = TimelineEntry.__table__  # type: ignore[attr-defined]
-    q = select(t.c.seq, t.c.at, t.c.recorded_at, t.c.author, t.c.role, t.c.kind, t.c.text).where(
-        t.c.incident_id == incident_id, t.c.seq > after_seq
+    target = t.alias("target")  # what a correction or pin points at, by its seq
+    q = (
+        select(t.c.seq, t.c.at, t.c.recorded_at, t.c.author, t.c.role, t.c.kind, t.c.text)
+        .add_columns(target.c.seq)
+        .select_from(t.outerjoin(target, target.c.id == t.c.corrects_id))
+        .where(t.c.incident_id == incident_id, t.c.seq > after_seq)
     )
     if before_seq is not None:
         q = q.where(t.c.seq < before_seq)

@@ -89,6 +89,12 @@ def parse(line: str, *, prefixes: Mapping[str, str], tz: tzinfo, now: datetime) 
     return _note(rest, role, at)
 
 
+def typed_time(line: str, prefixes: Mapping[str, str]) -> str | None:
+    """The ``@TIME`` of a line as the scribe typed it (``@23:59``), or None."""
+    when = _split_head(line, prefixes).when
+    return f"@{when}" if when else None
+
+
 def _note(text: str, role: str | None, at: datetime | None) -> Note:
     return Note(check_entry_text(text), role, at)
 
@@ -134,13 +140,135 @@ def help_lines() -> list[str]:
 
 # --- completion ----------------------------------------------------------------------
 
+# The keys of the scribe line, for /help and the help screen: (key, what it does).
+TYPING_KEYS: tuple[tuple[str, str], ...] = (
+    ("tab", "Complete the command, role, name, phase, audience or stage being typed"),
+    ("", "(several fit: their common part, and the list under the line)"),
+    ("right", "Take the completion shown in grey"),
+    ("up / down", "Walk back and forth through the lines typed"),
+    ("shift+tab", "Leave the scribe line (Tab too, when it is empty)"),
+    ("IC: ENG: ...", "Start a line with a role prefix; @14:02 backdates it"),
+)
 
-def _first(options: Iterable[str], partial: str) -> str | None:
-    p = partial.casefold()
-    for option in options:
-        if option.casefold().startswith(p) and len(option) > len(partial):
-            return option
+
+@dataclass(frozen=True)
+class _Slot:
+    """The word being typed at the end of a line and what it could become."""
+
+    head: str  # the line before the word, kept as typed
+    partial: str  # the word typed so far
+    options: tuple[tuple[str, str], ...]  # (word, what follows it whole), in order offered
+    shown: str = "{}"  # how a candidate is listed ("/{}" for commands, "{}:" for prefixes)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What Tab does to a line: ``line`` completed as far as every candidate agrees,
+    and the candidates as listed (several: the scribe types on to pick one)."""
+
+    line: str
+    candidates: list[str]
+
+
+def _words(options: Iterable[str], after: str) -> tuple[tuple[str, str], ...]:
+    return tuple((o, after) for o in options)
+
+
+def _slot(
+    value: str,
+    prefixes: Mapping[str, str],
+    phases: Iterable[str],
+    people: Iterable[str],
+    audiences: Iterable[str],
+    stages: Iterable[str],
+) -> _Slot | None:
+    """Which word at the end of ``value`` can be completed, and into what; or None."""
+    split = _split_head(value, prefixes)
+    head, rest = (value[: len(value) - len(split.rest)], split.rest) if split.last else ("", value)
+    if split.role is None and rest.isalpha() and rest.isupper():
+        return _Slot(head, rest, _words(sorted(prefixes), ": "), "{}:")
+    if not rest.startswith("/") or rest.startswith("//"):
+        return None
+    words = rest[1:].split(" ")
+    if len(words) == 1:
+        commands = tuple((c, "" if c in NO_ARGUMENT else " ") for c in COMMANDS)
+        return _Slot(head + "/", words[0], commands, "/{}")
+    command = ALIASES.get(words[0].lower(), words[0].lower())
+    before = value[: len(value) - len(words[-1])]
+    audience_list = list(audiences)
+    if command == "assign" and len(words) == 2:
+        return _Slot(before, words[1], _words(ROLES, " "))
+    if command == "assign":
+        partial = " ".join(words[2:])  # a name may have spaces
+        return _Slot(value[: len(value) - len(partial)], partial, _words(people, ""))
+    if command == "phase" and len(words) == 2:
+        return _Slot(before, words[1], _words(phases, ""))
+    if command == "status" and len(words) == 2:
+        return _Slot(before, words[1], _words(audience_list, " "))
+    if command == "status" and len(words) == 3 and words[1].lower() in audience_list:
+        return _Slot(before, words[2], _words(stages, " "))
     return None
+
+
+def _matching(slot: _Slot) -> list[tuple[str, str]]:
+    p = slot.partial.casefold()
+    seen: set[str] = set()
+    out = []
+    for word, after in slot.options:
+        if word.casefold().startswith(p) and word not in seen:
+            seen.add(word)
+            out.append((word, after))
+    return out
+
+
+def _common_start(words: list[str]) -> str:
+    """The longest start all ``words`` share, compared without case (spelled as the first)."""
+    first, n = words[0], len(words[0])
+    for word in words[1:]:
+        n = min(n, len(word))
+        n = next((i for i in range(n) if first[i].casefold() != word[i].casefold()), n)
+    return first[:n]
+
+
+def candidates(
+    value: str,
+    *,
+    prefixes: Mapping[str, str],
+    phases: Iterable[str] = (),
+    people: Iterable[str] = (),
+    audiences: Iterable[str] = (),
+    stages: Iterable[str] = (),
+) -> list[str]:
+    """What the last word of ``value`` could become, as listed to the scribe (commands
+    with their ``/``, role prefixes with their ``:``); empty: nothing to complete."""
+    slot = _slot(value, prefixes, phases, people, audiences, stages)
+    return [slot.shown.format(w) for w, _ in _matching(slot)] if slot else []
+
+
+def tab_complete(
+    value: str,
+    *,
+    prefixes: Mapping[str, str],
+    phases: Iterable[str] = (),
+    people: Iterable[str] = (),
+    audiences: Iterable[str] = (),
+    stages: Iterable[str] = (),
+) -> Completion:
+    """What Tab makes of ``value`` (the line up to the cursor): one candidate completes
+    the word whole, with the space or ``:`` after it; several complete the part they all
+    share and are listed; none leave the line as it is."""
+    slot = _slot(value, prefixes, phases, people, audiences, stages)
+    found = _matching(slot) if slot is not None else []
+    if slot is None or not found:
+        return Completion(value, [])
+    listed = [slot.shown.format(w) for w, _ in found]
+    if len(found) == 1:
+        word, after = found[0]
+        return Completion(slot.head + word + after, listed)
+    shared = _common_start([w for w, _ in found])
+    if len(shared) <= len(slot.partial):
+        return Completion(value, listed)  # nothing more in common: only the list
+    return Completion(slot.head + shared, listed)
 
 
 def complete(
@@ -152,43 +280,16 @@ def complete(
     audiences: Iterable[str] = (),
     stages: Iterable[str] = (),
 ) -> str | None:
-    """The completed line the input should suggest for ``value``, or None.
+    """The completed line the input suggests in grey for ``value`` (Right takes it), or
+    None: the first candidate longer than the word typed.
 
     The suggestion always starts with ``value`` exactly (only text is added)."""
-    split = _split_head(value, prefixes)
-    rest = split.rest
-    head = value[: len(value) - len(rest)]
-    if not split.last:
-        head, rest = "", value
-        if rest.isalpha() and rest.isupper():
-            key = _first(sorted(prefixes), rest)
-            if key is not None:
-                return value + key[len(rest) :] + ": "
-    if not rest.startswith("/") or rest.startswith("//"):
+    slot = _slot(value, prefixes, phases, people, audiences, stages)
+    if slot is None:
         return None
-    words = rest[1:].split(" ")
-    if len(words) == 1:
-        name = _first(COMMANDS, words[0])
-        if name is None:
-            return None
-        return head + "/" + words[0] + name[len(words[0]) :] + ("" if name in NO_ARGUMENT else " ")
-    command = ALIASES.get(words[0].lower(), words[0].lower())
-    if command == "assign" and len(words) == 2:
-        r = _first(ROLES, words[1])
-        return value + r[len(words[1]) :] + " " if r else None
-    if command == "assign" and len(words) >= 3:
-        partial = " ".join(words[2:])
-        person = _first(people, partial)
-        return value + person[len(partial) :] if person else None
-    if command == "phase" and len(words) == 2:
-        p = _first(phases, words[1])
-        return value + p[len(words[1]) :] if p else None
-    if command == "status" and len(words) == 2:
-        a = _first(audiences, words[1])
-        return value + a[len(words[1]) :] + " " if a else None
-    if command == "status" and len(words) == 3 and words[1].lower() in set(audiences):
-        st = _first(stages, words[2])
-        return value + st[len(words[2]) :] + " " if st else None
+    for word, after in _matching(slot):
+        if len(word) > len(slot.partial):
+            return value + word[len(slot.partial) :] + after
     return None
 
 

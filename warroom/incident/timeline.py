@@ -38,6 +38,8 @@ KINDS = (
     "milestone",
     "handoff",
     "postmortem",
+    "pin",
+    "unpin",
 )
 KEY_KINDS = frozenset(
     {"declared", "ack", "severity", "mitigated", "resolved", "closed", "decision", "milestone"}

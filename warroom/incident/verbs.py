@@ -66,6 +66,7 @@ class Command:
     owner: str | None = None
     priority: str | None = None
     due_days: int | None = None
+    take: bool = False  # assign: the actor takes command (IC) from the current IC
 
 
 @dataclass(frozen=True)
@@ -135,9 +136,16 @@ async def _severity(c: Commands, ref: str, call: Command, _env: Environ) -> Outc
 async def _assign(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
     role = role_id(call.role or "ic")
     shown = c.now().astimezone(c.tz)
-    inc = await c.assign(ref, role, call.argument, at=call.at)
+    inc = await c.assign(ref, role, call.argument, at=call.at, take=call.take)
     message = f"{ROLE_NAMES[role]}: {printable(call.argument.strip())} (recorded {shown:%H:%M:%S})."
     return Outcome(message, inc)
+
+
+async def _take(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+    shown = c.now().astimezone(c.tz)
+    inc = await c.take_command(ref, at=call.at)
+    who = printable(c.actor)
+    return Outcome(f"{who} is now the IC of {inc.ref or ref} (recorded {shown:%H:%M:%S}).", inc)
 
 
 async def _phase(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
@@ -173,19 +181,50 @@ async def _action(c: Commands, ref: str, call: Command, _env: Environ) -> Outcom
     return Outcome(f"Action item {item_ref(item.id)} added.", item)
 
 
-async def _checklist(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
-    """Tick the checklist item whose text starts with the argument (if not yet done)."""
-    start = call.argument.strip()
-    async with c.store.read() as s:
-        q = select(ChecklistItem).where(col(ChecklistItem.incident_id) == parse_ref(ref))
-        items = list((await s.execute(q.order_by(col(ChecklistItem.id)))).scalars())
-    item = next((i for i in items if start and i.text.startswith(start)), None)
-    if item is None or item.id is None:
-        raise BadInput(f"no checklist item of {ref} starts with {printable(start)[:60]!r}.")
-    if item.done:
-        return Outcome(f"Already done: {printable(item.text)}", item)
-    item = await c.toggle_checklist(ref, item.id, at=call.at)
-    return Outcome(f"Done: {printable(item.text)}", item)
+def _checklist(done: bool) -> Run:
+    """Tick (``done``) or untick the checklist item whose text starts with the argument
+    (case aside; an exact text first). The person means that state: when it already
+    is, nothing changes and the answer says who made it so."""
+
+    async def run(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+        from warroom.incident.lifecycle import ChecklistChanged  # commands imports this
+
+        start = call.argument.strip()
+        async with c.store.read() as s:
+            q = select(ChecklistItem).where(col(ChecklistItem.incident_id) == parse_ref(ref))
+            items = list((await s.execute(q.order_by(col(ChecklistItem.id)))).scalars())
+        key = start.casefold()
+        item = next((i for i in items if key and i.text.casefold() == key), None) or next(
+            (i for i in items if key and i.text.casefold().startswith(key)), None
+        )
+        if item is None or item.id is None:
+            raise BadInput(f"no checklist item of {ref} starts with {printable(start)[:60]!r}.")
+        try:
+            item = await c.toggle_checklist(ref, item.id, seen=not done, at=call.at)
+        except ChecklistChanged as changed:
+            said = printable(changed.message)
+            return Outcome(said[0].upper() + said[1:], changed.item)
+        return Outcome(f"{'Done' if done else 'Undone'}: {printable(item.text)}", item)
+
+    return run
+
+
+async def _correct(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+    seq, _, text = call.argument.strip().partition(" ")
+    if not text.strip():
+        raise BadInput("say which entry and what it should say: /correct 12 TEXT.")
+    entry = await c.correct(ref, seq, text.lstrip(" \t"), role=call.role)
+    return Outcome(f"Corrected #{seq.lstrip('#')} (correction #{entry.seq}).", entry)
+
+
+def _pin(pinned: bool) -> Run:
+    async def run(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+        entry = await c.pin(ref, call.argument, pinned=pinned)
+        target = call.argument.strip().lstrip("#")
+        what = "Pinned" if pinned else "Unpinned"
+        return Outcome(f"{what} #{target} (entry #{entry.seq}).", entry)
+
+    return run
 
 
 async def _milestone(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
@@ -212,6 +251,8 @@ VERBS: dict[str, Verb] = {
              usage="ROLE NAME", takes="role_person",
              arg_field="person", fields=("role", "person", "when_min"),
              required=("role", "person")),
+        Verb("take", _take, "take command: become the IC (recorded as a takeover)",
+             aliases=("take_command",), fields=("when_min",)),
         Verb("mitigated", _lifecycle("mitigate", "marked mitigated"),
              "customer impact has stopped", aliases=("mitigate",)),
         Verb("resolved", _lifecycle("resolve", "resolved"), "resolve the incident",
@@ -233,9 +274,21 @@ VERBS: dict[str, Verb] = {
         Verb("note", _note(None), "add an entry to the timeline",
              usage="TEXT", takes="text", aliases=("log",), scribe=False,
              arg_field="text", fields=(*_TEXT_ENTRY, "kind"), required=("text",)),
-        Verb("checklist", _checklist, "tick the checklist item that starts with TEXT",
-             usage="TEXT", takes="text", scribe=False,
+        Verb("check", _checklist(True), "tick the checklist item that starts with TEXT",
+             usage="TEXT", takes="text", aliases=("checklist", "tick"),
              arg_field="item", fields=("item",), required=("item",)),
+        Verb("uncheck", _checklist(False), "untick the checklist item that starts with TEXT",
+             usage="TEXT", takes="text", aliases=("untick",),
+             arg_field="item", fields=("item",), required=("item",)),
+        Verb("correct", _correct, "correct entry #SEQ: what it should have said",
+             usage="SEQ TEXT", takes="text", backdate=False, noun="a correction",
+             arg_field="text", fields=("text", "role"), required=("text",)),
+        Verb("pin", _pin(True), "pin entry #SEQ as a key event for the post-mortem",
+             usage="SEQ", takes="word", backdate=False, noun="a pin",
+             arg_field="text", fields=("text",), required=("text",)),
+        Verb("unpin", _pin(False), "unpin entry #SEQ (no longer a key event)",
+             usage="SEQ", takes="word", backdate=False, noun="an unpin",
+             arg_field="text", fields=("text",), required=("text",)),
         Verb("milestone", _milestone, "when the problem started or was detected",
              usage="started|detected", takes="word", scribe=False,
              arg_field="text", fields=("text", "when_min"), required=("text", "when_min")),

@@ -26,6 +26,7 @@ from warroom.errors import BadInput
 from warroom.incident.board import NextEscalation, next_step
 from warroom.incident.queries import action_json, incident_heading
 from warroom.models import ActionItem, Handoff, Incident, RoleAssignment, StatusUpdate
+from warroom.oncall.handoff_notes import HandoffNote, by_time, joined, read_notes
 from warroom.oncall.health import Violation, schedule_violations, team_size
 from warroom.oncall.overrides import load_overrides
 from warroom.oncall.pages import load_pages, per_person
@@ -103,17 +104,23 @@ class HandoffReview:
     rest: list[RestFlag] = field(default_factory=list)
     warnings: list[Violation] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    secondary_record: Handoff | None = None  # the secondary rotation's row, same moment
+
+    @property
+    def note_list(self) -> list[HandoffNote]:
+        """Every note of this handoff (primary's and secondary's), oldest first."""
+        return by_time([read_notes(self.record), read_notes(self.secondary_record)])
 
     @property
     def notes(self) -> str:
-        return self.record.notes if self.record else ""
+        return joined(self.note_list)
 
     @property
     def acknowledged(self) -> bool:
         return self.record is not None and self.record.acknowledged_at is not None
 
     def to_json(self) -> dict[str, Any]:
-        r = self.record
+        r, r2, notes = self.record, self.secondary_record, self.note_list
 
         def brief(i: Incident) -> dict[str, Any]:
             return {
@@ -143,11 +150,19 @@ class HandoffReview:
                 "due_this_week": [action_json(a) for a in self.due_soon],
                 "overdue": [action_json(a) for a in self.overdue],
             },
-            "notes": {"text": self.notes, "by": r.notes_by if r else None},
+            "notes": {
+                "text": self.notes,
+                "by": notes[-1].by if notes else None,
+                "entries": [n.to_json() for n in notes],
+            },
             "acknowledgment": {
                 "by": r.acknowledged_by if r else None,
                 "at": iso_z(r.acknowledged_at) if r else None,
                 "due_by": iso_z(self.ack_due_by),
+            },
+            "secondary_acknowledgment": {
+                "by": r2.acknowledged_by if r2 else None,
+                "at": iso_z(r2.acknowledged_at) if r2 else None,
             },
             "flags": [f.to_json() for f in self.flags],
             "rest": [f.to_json() for f in self.rest],
@@ -267,6 +282,13 @@ async def load_review(
         same = col(Handoff.rotation) == rot.id
         hq = select(Handoff).where(same, col(Handoff.at) == handoff_at)
         record = (await s.execute(hq)).scalar_one_or_none()
+        sec_rot = roster.rotation("secondary")
+        secondary_record = None
+        if sec_rot is not None and sec_rot.id != rot.id:
+            q2 = select(Handoff).where(
+                col(Handoff.rotation) == sec_rot.id, col(Handoff.at) == handoff_at
+            )
+            secondary_record = (await s.execute(q2)).scalar_one_or_none()
         prev_q = (
             select(Handoff)
             .where(same, col(Handoff.at) < handoff_at)
@@ -306,6 +328,7 @@ async def load_review(
         due_soon=[a for a in actions if a.due is not None and a.due >= today],
         overdue=[a for a in actions if a.due is not None and a.due < today],
         record=record,
+        secondary_record=secondary_record,
         ack_due_by=handoff_at + timedelta(minutes=hp.acknowledge_within_minutes),
         previous=previous,
         rest=rest,

@@ -131,6 +131,9 @@ class Rules(Strict):
     )
     separate_ic_and_tech_for: list[str] = Field(default_factory=list)
     pin_kinds: list[str] = Field(default_factory=list)
+    # Who may give the IC role once there is an IC. current_ic: the IC hands over;
+    # anyone else takes command only explicitly (a takeover). anyone: no such rule.
+    ic_handover: Literal["current_ic", "anyone"] = "current_ic"
 
 
 class Phase(Strict):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from warroom.durations import incident_durations, minutes_between
 from warroom.incident.actions import STATUS_LABELS as ACTION_STATUS_LABELS
 from warroom.incident.actions import is_overdue, item_ref, local_today
+from warroom.incident.entry_verbs import pinned_ids
 from warroom.incident.queries import IncidentView, action_json, load_view
 from warroom.models import EscalationFiring, Postmortem, RoleAssignment
 from warroom.policy import Policies
@@ -138,7 +139,8 @@ class PostmortemDoc:
         """Milestones and key events, in time order (a corrected entry shows its correction)."""
         inc = self.view.incident
         entries = self.view.timeline
-        corrections = {e.corrects_id: e for e in entries if e.corrects_id is not None}
+        corrections = {e.corrects_id: e for e in entries if e.kind == "correction"}
+        pinned = pinned_ids(entries)  # pinned in the console or with warroom pin
         last_of_kind = {e.kind: e for e in entries}
         rows: list[tuple[datetime, int, int, TimelineRow]] = []
         for i, (name, (label, kind)) in enumerate(MILESTONE_EVENTS.items()):
@@ -150,7 +152,8 @@ class PostmortemDoc:
             by = _by(entry.author, entry.role) if entry else ""
             rows.append((at, 0, i, TimelineRow(at, label, text, by, milestone=True)))
         for e in entries:
-            if not e.key_event or e.kind in _MILESTONE_KINDS or e.corrects_id is not None:
+            key = e.key_event or e.id in pinned
+            if not key or e.kind in _MILESTONE_KINDS or e.corrects_id is not None:
                 continue
             shown = corrections.get(e.id, e) if e.id is not None else e
             label = e.kind.replace("_", " ").capitalize()
