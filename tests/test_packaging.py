@@ -44,3 +44,21 @@ def test_wheel_ships_policies_and_finds_them(tmp_path: Path) -> None:
     module, policies = out.stdout.split()
     assert module.startswith(str(target))
     assert policies == str(target / "warroom" / "_bundled" / "policies")
+
+
+def test_make_run_installs_the_runtime_dependencies_only(tmp_path: Path) -> None:
+    """`make run` on a fresh machine: no mypy, ruff or hypothesis; `make test` adds them."""
+    venv = tmp_path / "venv"
+
+    def plan(target: str) -> str:
+        out = subprocess.run(
+            ["make", "-n", "-C", str(ROOT), target, f"VENV={venv}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout
+
+    run = plan("run")
+    assert "pip install --quiet -e ." in run and "[test]" not in run
+    assert "pip install --quiet -e '.[test]'" in plan("test")
