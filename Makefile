@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RUNTIME := $(VENV)/.runtime
 
-.PHONY: run test lint types unit bench demo clean postgres
+.PHONY: run test lint types unit bench demo clean postgres faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,9 +42,17 @@ WORKERS ?= auto
 unit: $(STAMP)
 	$(BIN)/pytest -n $(WORKERS) --dist loadfile
 
+# Real `warroom watch` processes against a slow local pager: a sender SIGSTOPped past
+# its lease, a pager outage, an incident whose escalation raises, a sender SIGKILLed.
+# `make test` runs the short form (tests/faults/test_fault_run.py).
+faults: $(STAMP)
+	$(BIN)/python tests/faults/run.py
+
 bench: $(STAMP)
 	$(BIN)/python tests/bench/run.py
+	$(BIN)/python tests/bench/scribe.py
 	$(BIN)/python tests/bench/reports.py
+	$(BIN)/python tests/bench/startup.py
 
 # The PostgreSQL tests start a throwaway server; install Debian's package when missing.
 postgres:

@@ -14,7 +14,8 @@ Contract other screens rely on:
   (``warroom.escalation.EscalationLoop``) about once a second, like ``warroom watch``:
   every open console fires due steps, each exactly once across processes.
 - Every move between screens is an App method (``screens.navigation``):
-  ``open_incident``, ``open_postmortem``, ``open_action_items``, ``action_declare``...
+  ``open_incident``, ``open_past_incident`` (read-only), ``open_postmortem``,
+  ``open_action_items``, ``action_history``, ``action_declare``...
 - Keys: binding ids are ``screen.action``; the user's keymap file
   (``screens.keymap``) is applied at startup; the command palette is
   ``get_system_commands`` (``screens.palette``) plus the incidents.
@@ -27,7 +28,7 @@ import contextlib
 from collections.abc import Iterable
 from datetime import UTC, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import SystemCommand
@@ -41,18 +42,22 @@ from screens.keymap import load_keymap
 from screens.messages import Changes
 from screens.navigation import Navigation, home_screen
 from screens.palette import IncidentCommands, SystemCommands, system_commands
+from screens.themes import install_themes, toggled
 from warroom.changefeed import ChangeReader
 from warroom.clock import Clock
 from warroom.errors import WarroomError
-from warroom.escalation.loop import EscalationLoop
 from warroom.incident.commands import Commands
 from warroom.notify import Sender
 from warroom.policy import Policies
 from warroom.policy.roster import Roster, load_roster
 from warroom.store import Store
 
+if TYPE_CHECKING:
+    from warroom.escalation.loop import EscalationLoop
+
 POLL_SECONDS = 0.25
 ESCALATION_SECONDS = 1.0
+STARTUP_WORK_SECONDS = 2.0  # the start-up work waits at most this long for a first paint
 CLOSE_WAIT_SECONDS = 2.0
 FULL_RELOAD_AFTER = 500  # more changes than this at once: tell screens "everything changed"
 LATE_COMMIT_POLLS = 120  # ids committed out of order (PostgreSQL) are looked for ~30 s
@@ -74,6 +79,14 @@ class WarroomApp(Navigation):
         Binding(
             "m", "metrics", "Metrics", id="app.metrics", tooltip="The last 30 days against targets"
         ),
+        Binding(
+            "l",
+            "history",
+            "History",
+            id="app.history",
+            tooltip="Every incident (open, resolved, closed), filtered; Enter opens it",
+            show=False,  # shown on the home screen's footer (screens.home), works everywhere
+        ),
         Binding("escape", "leave", "Back", id="app.back", show=False),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.theme", show=False),
         Binding("ctrl+q", "quit", "Quit warroom", id="app.quit", show=False, priority=True),
@@ -93,6 +106,7 @@ class WarroomApp(Navigation):
         keymap: Path | None = None,
     ) -> None:
         super().__init__()
+        install_themes(self)  # readable without colour: screens/themes.py
         self.db_url = db_url
         self.policies = policies
         self.clock = clock
@@ -113,6 +127,7 @@ class WarroomApp(Navigation):
         self.escalation: EscalationLoop | None = None
         self._escalating = False
         self._escalation_error: str | None = None
+        self._started_work = False
         self._quit_armed: list[str] | None = None  # unsaved text a first quit warned about
         self.data_changed: Signal[Changes] = Signal(self, "data-changed")
         self.drafts = Drafts()
@@ -139,9 +154,22 @@ class WarroomApp(Navigation):
     def on_mount(self) -> None:
         self._apply_keymap()
         self.set_interval(POLL_SECONDS, self._poll_tick, name="change-feed")
-        if self.startup_error is None:
-            self.attention.start()
-        if self._run_escalations and self.startup_error is None:
+        # Paint first, then work: the first screen calls first_paint_done once it has
+        # drawn what it read (the home board); the timer starts the work if it never does.
+        self.set_timer(STARTUP_WORK_SECONDS, self.first_paint_done, name="start-up work")
+
+    def first_paint_done(self) -> None:
+        """Start what waits for the first paint (once): the banners' reads and the
+        escalation engine (with its delivery and apprise, imported here)."""
+        if self._started_work or self._closing or self.startup_error is not None:
+            return
+        if not self.is_running:  # quit before the first paint: nothing to start
+            return
+        self._started_work = True
+        self.attention.start()
+        if self._run_escalations:
+            from warroom.escalation.loop import EscalationLoop
+
             self.escalation = EscalationLoop(
                 self.store, self.policies, self.roster, self.clock, sender=self._sender
             )
@@ -282,7 +310,7 @@ class WarroomApp(Navigation):
         self.exit()
 
     def action_toggle_theme(self) -> None:
-        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        self.theme = toggled(self.theme)
 
 
 def make_app(

@@ -70,7 +70,9 @@ def welcome_text(empty_database: bool) -> Text:
     return Text.assemble(
         ("No open incidents.\n\n", "bold"),
         ("  d  ", key),
-        "  declare an incident     ",
+        "  declare an incident\n",
+        ("  l  ", key),
+        "  the history: every incident, resolved and closed too\n",
         ("  ?  ", key),
         "  help",
     )
@@ -133,6 +135,8 @@ class HomeScreen(ConsoleScreen):
     BINDINGS = [
         Binding("enter", "open_selected", "Open", id="home.open", priority=True),
         Binding("r", "reload", "Refresh", id="home.refresh", show=False),
+        # The App's history key (same id: one keymap line moves both), shown here.
+        Binding("l", "app.history", "History", id="app.history"),
         Binding("q", "app.quit", "Quit", id="home.quit"),
         Binding(
             "ctrl+y",
@@ -177,6 +181,7 @@ class HomeScreen(ConsoleScreen):
         )
         self.rebuild()
         self.refresh_bindings()  # "Open" only shows when there is something to open
+        self.call_after_refresh(self.wapp.first_paint_done)  # then the start-up work
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_selected":

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from warroom.comms.draft import Draft
 
 # App actions that push a screen: switched off while a dialog (modal) is open.
-SCREEN_ACTIONS = frozenset({"declare", "help", "handoff", "action_items", "metrics"})
+SCREEN_ACTIONS = frozenset({"declare", "help", "handoff", "action_items", "metrics", "history"})
 
 
 def home_screen() -> Screen[Any]:
@@ -72,6 +72,21 @@ class Navigation(App[None]):
         if isinstance(screen, WarRoomScreen) and screen.incident_id == incident_id:
             return
         self.push_screen(WarRoomScreen(incident_id))
+
+    def open_past_incident(self, incident_id: int) -> None:
+        """The war room of a resolved or closed incident, read-only (screens/past_war_room.py)."""
+        from screens.past_war_room import PastWarRoomScreen
+
+        screen = self._working_screen()
+        if isinstance(screen, PastWarRoomScreen) and screen.incident_id == incident_id:
+            return
+        self.push_screen(PastWarRoomScreen(incident_id))
+
+    def action_history(self) -> None:
+        """Every incident, newest first, filtered (screens/history.py)."""
+        from screens.history import HistoryScreen
+
+        self._open(HistoryScreen(), unless=HistoryScreen)
 
     def open_postmortem(self, incident_id: int) -> None:
         """Push the post-mortem screen of one incident (screens/postmortem.py)."""

@@ -205,27 +205,48 @@ class SystemCommands(PlainHits, SystemCommandsProvider):
 
 
 class IncidentCommands(PlainHits):
-    """Every incident by ref and title: Enter opens its war room."""
+    """Every incident (open, resolved, closed) by ref and title words: Enter opens its
+    war room (read-only for one that is over)."""
 
     def __init__(self, screen: Screen[Any], match_style: Any = None) -> None:
         super().__init__(screen, match_style)
-        self._incidents: list[tuple[int, str]] = []
+        self._incidents: list[tuple[int, str, bool]] = []
 
     async def startup(self) -> None:
         store = getattr(self.app, "store", None)
         if store is None:
             return
         try:
-            rows = await list_incidents(store)
+            rows = await list_incidents(store, include_closed=True)
         except WarroomError:
             return
+        rows.sort(key=lambda r: (r.incident.resolved_at is not None, -(r.incident.id or 0)))
         for r in rows:
             inc = r.incident
-            if inc.id is not None:
-                label = f"Open {inc.ref} SEV{inc.severity}: {printable(inc.title)}"
-                self._incidents.append((inc.id, label))
+            if inc.id is None:
+                continue
+            past = inc.resolved_at is not None
+            state = f" ({inc.status})" if past else ""
+            label = f"Open {inc.ref} SEV{inc.severity}{state}: {printable(inc.title)}"
+            self._incidents.append((inc.id, label, past))
 
     def _commands(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
         app = cast("WarroomApp", self.app)
-        for incident_id, label in self._incidents:
-            yield label, "open its war room", partial(app.open_incident, incident_id)
+        for incident_id, label, past in self._incidents:
+            if past:
+                yield label, "its war room, read-only", partial(app.open_past_incident, incident_id)
+            else:
+                yield label, "open its war room", partial(app.open_incident, incident_id)
+
+    async def search(self, query: str) -> Hits:
+        """Title words in any order match too ("export nightly" finds "Nightly export")."""
+        matcher = self.matcher(query)
+        words = query.casefold().split()
+        for name, help_text, run in self._commands():
+            score = matcher.match(name)
+            if score <= 0 and len(words) > 1 and all(w in name.casefold() for w in words):
+                score = 0.5
+            if score > 0:
+                yield Hit(
+                    score, plain_highlight(matcher, name), run, text=name, help=escape(help_text)
+                )

@@ -4,7 +4,9 @@ The facts (milestones, durations, roles, timeline, pages, action items) come fro
 the store; people write the sections on the left and see the document on the right
 as they type. Blameless-language warnings show under the section they concern
 (never blocking). Ctrl+S saves, Ctrl+N / Ctrl+B move the status on / back, Ctrl+O exports the
-Markdown file, F8 shows the meeting agenda instead of the document.
+Markdown file, F5 lists the timeline rows to keep or leave out of the document (the
+war-room log never changes), F8 shows the meeting agenda instead of the document. It
+opens with the cursor in the first empty section.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class PostmortemScreen(ConsoleScreen):
         Binding("ctrl+n", "next_status", "Next status", id="postmortem.next_status"),
         Binding("ctrl+b", "previous_status", "Status back", id="postmortem.previous_status"),
         Binding("ctrl+o", "export", "Export .md", id="postmortem.export"),
+        Binding("f5", "timeline_rows", "Timeline rows", id="postmortem.timeline_rows"),
         Binding("f8", "toggle_agenda", "Agenda", id="postmortem.agenda"),
         Binding("f9", "action_items", "Action items", id="postmortem.action_items"),
     ]
@@ -139,12 +142,22 @@ class PostmortemScreen(ConsoleScreen):
                 severity="warning",
                 markup=False,
             )
+        if old is None:
+            self._focus_writing(doc)
         if drafts:
             self.notify(
                 f"Your {len(drafts)} unsaved section(s) are back; Ctrl+S saves them.",
                 title=self.ref,
             )
         self._show()
+
+    def _focus_writing(self, doc: PostmortemDoc) -> None:
+        """A screen for writing opens with the cursor in its first empty section (so a
+        sentence typed at once goes there, never to a one-letter shortcut)."""
+        if doc.status == "final":
+            return
+        empty = next((n for n in SECTIONS if not self.area(n).text.strip()), None)
+        self.area(empty or next(iter(SECTIONS))).focus()
 
     def concerns(self, changes: Changes) -> bool:
         return changes.touches(self.incident_id)
@@ -259,6 +272,15 @@ class PostmortemScreen(ConsoleScreen):
 
     def action_action_items(self) -> None:
         self.wapp.open_action_items(self.incident_id)
+
+    def action_timeline_rows(self) -> None:
+        """The rows the war room's record gives the timeline: keep or leave out each."""
+        from screens.postmortem_rows import PostmortemRowsScreen
+
+        if self.doc is not None:
+            rows = self.doc.all_timeline_rows()
+            final = self.doc.status == "final"
+            self.app.push_screen(PostmortemRowsScreen(self.ref, rows, read_only=final))
 
     def action_export(self) -> None:
         self._export()

@@ -23,6 +23,8 @@ from textual.worker import Worker, WorkerState
 
 from screens.war_room_scribe import WarRoomScribe
 from warroom.errors import WarroomError
+from warroom.incident.checklist import said_open_before_resolving
+from warroom.incident.entry_verbs import PIN_KINDS
 from warroom.incident.lifecycle import ChecklistChanged
 from warroom.incident.mutation import ic_refusal
 from warroom.incident.scribe import Command, Note
@@ -38,6 +40,7 @@ from widgets.escalation_pane import EscalationPane
 from widgets.incident_header import IncidentHeader
 from widgets.role_board import RoleBoard
 from widgets.scribe_input import ScribeInput
+from widgets.timeline_filter import TimelineFilter
 from widgets.timeline_view import TimelineView
 
 RESOLVE_CONFIRM_SECONDS = 10  # the second F4 must follow the first within this
@@ -68,6 +71,14 @@ class WarRoomScreen(WarRoomScribe):
         Binding("ctrl+l", "focus_checklist", "Checklist", id="war_room.checklist"),
         Binding("ctrl+o", "focus_timeline", "Timeline", id="war_room.timeline"),
         Binding("ctrl+n", "newest", "Newest", id="war_room.newest", show=False),
+        Binding(
+            "ctrl+f",
+            "filter_timeline",
+            "Filter",
+            id="war_room.filter",
+            show=False,
+            tooltip="Search the timeline: words, role:ENG kind:decision author:bob",
+        ),
         Binding("i", "focus_scribe", "Type", id="war_room.type", tooltip="The scribe input"),
         Binding(
             "ctrl+y",
@@ -97,7 +108,8 @@ class WarRoomScreen(WarRoomScribe):
         yield Banner(dismiss="war_room.dismiss_banner", incident_id=self.incident_id, id="banner")
         with Horizontal(id="body"):
             with Vertical(id="main"):
-                yield TimelineView(app.tz, id="timeline")
+                yield TimelineView(app.tz, now=app.clock.now, id="timeline")
+                yield TimelineFilter(id="timeline-filter")
                 yield ScribeInput(
                     prefixes=rules.rules.message_prefixes,
                     tz=app.tz,
@@ -145,8 +157,7 @@ class WarRoomScreen(WarRoomScribe):
         try:
             message = await self._perform(parsed)
         except WarroomError as err:
-            scribe.say(f"Not done: {err.message}", error=True)
-            self.notify(err.message, title="Not done", severity="error", markup=False)
+            scribe.say(f"Not done: {err.message}", error=True)  # the status line: no toast
             return
         except Exception as err:
             text = f"unexpected error ({type(err).__name__}: {printable(str(err))})"
@@ -200,6 +211,29 @@ class WarRoomScreen(WarRoomScribe):
         self.query_one(ScribeInput).say(f"{mark}: {item.text}", saved=True)
         self.reload()
 
+    # --- working on one entry (the timeline's cursor mode) ----------------------------
+
+    @on(TimelineView.CorrectionRequested)
+    def _correct_entry(self, event: TimelineView.CorrectionRequested) -> None:
+        """``/correct #SEQ `` in the scribe line, to say what the entry should have said."""
+        scribe, seq = self.query_one(ScribeInput), event.row.seq
+        if event.row.kind in PIN_KINDS:
+            scribe.say(f"#{seq} is a {event.row.kind}; correct the entry it points at.")
+        elif scribe.value.strip():
+            scribe.say(f"Send or clear the line you are typing, then correct #{seq}.", error=True)
+        else:
+            scribe.value = f"/correct #{seq} "
+            scribe.entry.focus()
+            scribe.say(f"Say what #{seq} should have said; Enter records the correction.")
+
+    @on(TimelineView.PinRequested)
+    def _pin_entry(self, event: TimelineView.PinRequested) -> None:
+        self._record(None, Command("pin" if event.pin else "unpin", str(event.row.seq)))
+
+    @on(TimelineView.EntryCopied)
+    def _entry_copied(self, event: TimelineView.EntryCopied) -> None:
+        self.query_one(ScribeInput).say(f"Copied the text of #{event.row.seq}.")
+
     # --- actions ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -252,7 +286,6 @@ class WarRoomScreen(WarRoomScribe):
             if refusal is not None:
                 self._armed = None
                 self.query_one(ScribeInput).say(f"Not done: {refusal.message}", error=True)
-                self.notify(refusal.message, title="Not done", severity="error", markup=False)
                 return
         now = self.wapp.clock.now()
         armed_at, self._armed_at = self._armed_at, now
@@ -260,9 +293,15 @@ class WarRoomScreen(WarRoomScribe):
         if self._armed != "resolve" or not fresh:  # a second F4 much later asks again
             self._armed = "resolve"
             key = self.key_for("war_room.resolve") or "Resolve"
+            state, policies = self.state, self.wapp.policies
+            left = (  # the checklist lines still open, named once (warroom.incident.checklist)
+                said_open_before_resolving(policies, state.checklist, state.incident.phase)
+                if state is not None
+                else ""
+            )
+            within = f"within {RESOLVE_CONFIRM_SECONDS} s"
             self.query_one(ScribeInput).say(
-                f"Press {key} again within {RESOLVE_CONFIRM_SECONDS} s to resolve {self.ref}.",
-                error=True,
+                f"Press {key} again {within} to resolve {self.ref}.{left}", error=True
             )
             return
         self._armed = None

@@ -180,8 +180,7 @@ class WarRoomScribe(WarRoomView):
                 except Exception as err:
                     text = f"unexpected error ({type(err).__name__}: {printable(str(err))})"
                     self.log.error(f"war room command failed: {err!r}")
-                    self.notify(text, title="Not saved", severity="error", markup=False)
-                    self._line_failed(item, text)
+                    self._line_failed(item, text)  # said on the status line, not in a toast
                     continue
                 self.entries.committed(item)
                 self.scribe.saved(item.line, message)

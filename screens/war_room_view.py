@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, tzinfo
 
-from textual import work
+from textual import on, work
 
 from screens.base import ConsoleScreen
 from screens.messages import Changes
@@ -30,6 +30,8 @@ from widgets.checklist import ActionLine, CheckItem, Checklist
 from widgets.escalation_pane import EscalationPane
 from widgets.incident_header import HeaderFacts, IncidentHeader
 from widgets.role_board import Holder, RoleBoard
+from widgets.scribe_input import ScribeInput
+from widgets.timeline_filter import TimelineFilter
 from widgets.timeline_view import TimelineView
 
 TAIL_ROWS = 500  # painted first
@@ -60,28 +62,32 @@ class WarRoomView(ConsoleScreen):
         self.coalesced("state", self._load_state)
 
     async def _load_timeline(self) -> None:
-        """The newest entries first (painted at once), then what came after the last one."""
+        """The newest entries by event time first (painted at once), then every entry
+        recorded after the newest one seen, each where it happened."""
         timeline = self.query_one(TimelineView)
         store = self.wapp.store
         if not timeline.loaded:
-            timeline.set_rows(await timeline_rows(store, self.incident_id, limit=TAIL_ROWS))
-            if timeline.older_missing:
+            tail = await timeline_rows(store, self.incident_id, limit=TAIL_ROWS, by_event=True)
+            timeline.set_rows(tail)
+            if len(tail) == TAIL_ROWS:
                 timeline.after_first_paint = self._load_older
-        timeline.append_rows(await timeline_rows(store, self.incident_id, timeline.last_seq))
+        timeline.add_rows(await timeline_rows(store, self.incident_id, timeline.last_seq))
 
     @work(group="war-room-older", exclusive=True, exit_on_error=False)
     async def _load_older(self) -> None:
-        """Older entries of a long timeline, in slices, behind the first paint."""
+        """Older entries of a long timeline (by event time), in slices, behind the first
+        paint; an entry already here (recorded late, backdated) is not added twice."""
         timeline = self.query_one(TimelineView)
-        while timeline.older_missing:
-            timeline.border_subtitle = f"loading {timeline.older_missing:,} older entries…"
+        while timeline.older_missing and timeline.floor is not None:
+            timeline.show_loading(f"loading {timeline.older_missing:,} older entries…")
             rows = await timeline_rows(
-                self.wapp.store, self.incident_id, before_seq=timeline.first_seq, limit=SLICE_ROWS
+                self.wapp.store, self.incident_id, before=timeline.floor, limit=SLICE_ROWS
             )
-            if not timeline.prepend_rows(rows):
+            if not rows:
                 break
+            timeline.add_rows(rows, older=True)
             await asyncio.sleep(0.01)  # let keys and paints through between slices
-        timeline.border_subtitle = ""
+        timeline.show_loading("")
 
     async def _load_state(self) -> None:
         self.state = await load_war_room(self.wapp.store, self.incident_id)
@@ -137,11 +143,51 @@ class WarRoomView(ConsoleScreen):
         app = self.wapp
         now = app.clock.now()
         self.query_one(IncidentHeader).tick(now)
+        self.query_one(TimelineView).check_day()
         if self.state is not None:
             p = plan(app.policies, self.state.snapshot, now)
             self.query_one(EscalationPane).show(p, now, self.shown_tz)
 
     def _title_timeline(self) -> None:
+        self.query_one(TimelineView).show_zone(zone_name(self.shown_tz))
+
+    # --- the timeline's order and filter ----------------------------------------------
+
+    @on(TimelineView.OrderChanged)
+    def _order_changed(self) -> None:
         timeline = self.query_one(TimelineView)
-        zone = zone_name(self.shown_tz)
-        timeline.border_title = f"Timeline · times in {zone} (* backdated)"
+        key = self.key_for("timeline.order") or "o"
+        now, other = ("event time", "recorded") if timeline.by_event else ("recorded", "event time")
+        self.query_one(ScribeInput).say(f"Timeline in {now} order; {key} on it: {other} order.")
+
+    @on(TimelineView.FilterRequested)
+    def _filter_asked(self) -> None:
+        self.action_filter_timeline()
+
+    def action_filter_timeline(self) -> None:
+        """The filter line under the timeline (``/`` on it, ctrl+f anywhere)."""
+        self.query_one(TimelineFilter).open()
+
+    @on(TimelineFilter.QueryChanged)
+    def _filter_changed(self, event: TimelineFilter.QueryChanged) -> None:
+        self.query_one(TimelineView).set_filter(event.text)
+
+    @on(TimelineView.Filtered)
+    def _filtered(self, event: TimelineView.Filtered) -> None:
+        timeline = self.query_one(TimelineView)
+        more = bool(timeline.older_missing)
+        self.query_one(TimelineFilter).show_count(event.shown, event.total, loading=more)
+
+    @on(TimelineFilter.Submitted)
+    def _filter_kept(self) -> None:
+        self.query_one(TimelineView).focus()
+
+    @on(TimelineView.FilterCleared)
+    def _clear_filter(self) -> None:
+        self.query_one(TimelineFilter).action_clear()
+
+    @on(TimelineFilter.Closed)
+    def _filter_closed(self) -> None:
+        timeline = self.query_one(TimelineView)
+        timeline.set_filter("")
+        timeline.focus()

@@ -36,6 +36,10 @@ def no_user_keymap(
     monkeypatch.setenv("WARROOM_KEYMAP", str(tmp_path_factory.getbasetemp() / "no-keymap.yaml"))
     # Lines kept aside by one test's console never reach another test (nor the user's).
     monkeypatch.setenv("WARROOM_DRAFTS_DIR", str(tmp_path_factory.mktemp("drafts")))
+    # The audit key and its witness of each test are its own (never the user's).
+    monkeypatch.setenv("WARROOM_AUDIT_DIR", str(tmp_path_factory.mktemp("audit")))
+    # Caches (policies, the demo's history) of the tests are theirs, never the user's.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture

@@ -80,7 +80,8 @@ async def test_a_quick_capture_from_the_war_room_needs_only_a_title(
     commands: Commands, ref: str
 ) -> None:
     item = await commands.add_action(ref, "Rate-limit the retry storm")
-    assert item.owner is None and item.due is None and item.priority == "P2"
+    assert item.owner is None and item.priority == "P2"
+    assert item.due == TODAY + timedelta(days=30)  # the policy's default for a P2
     assert item.kind == "preventive"
 
 

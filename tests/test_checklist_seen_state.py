@@ -34,7 +34,7 @@ async def _items(c: Commands, incident_id: int) -> list[ChecklistItem]:
 async def test_two_concurrent_toggles_both_meaning_done_end_done(commands: Commands) -> None:
     inc = await commands.declare("Checkout down", 1, ic="alice")
     assert inc.id is not None
-    item = (await _items(commands, inc.id))[0]
+    item = (await _items(commands, inc.id))[3]  # the page line: the first three tick themselves
     assert item.id is not None and not item.done
     bob = Commands(commands.store, commands.policies, "bob", commands.tz)
     results = await asyncio.gather(
@@ -46,7 +46,7 @@ async def test_two_concurrent_toggles_both_meaning_done_end_done(commands: Comma
     assert len(refused) == 1, results
     winner = next(r for r in results if isinstance(r, ChecklistItem))
     assert refused[0].message.startswith(f"already done by {winner.done_by} at ")
-    after = (await _items(commands, inc.id))[0]
+    after = (await _items(commands, inc.id))[3]
     assert after.done and after.done_by == winner.done_by
     entries = [
         e for e in (await load_view(commands.store, "INC-1")).timeline if e.kind == "checklist"
@@ -57,27 +57,27 @@ async def test_two_concurrent_toggles_both_meaning_done_end_done(commands: Comma
 async def test_an_undo_over_an_unseen_undo_names_who_undid_it(commands: Commands) -> None:
     inc = await commands.declare("Checkout down", 1, ic="alice")
     assert inc.id is not None
-    item_id = (await _items(commands, inc.id))[0].id
+    item_id = (await _items(commands, inc.id))[3].id  # a line no event ticked
     assert item_id is not None
     await commands.toggle_checklist("INC-1", item_id, seen=False)
     bob = Commands(commands.store, commands.policies, "bob", commands.tz)
     await bob.toggle_checklist("INC-1", item_id, seen=True)
     with pytest.raises(ChecklistChanged, match="already undone by bob"):
         await commands.toggle_checklist("INC-1", item_id, seen=True)
-    assert not (await _items(commands, inc.id))[0].done
+    assert not (await _items(commands, inc.id))[3].done
 
 
 async def test_scribe_check_and_uncheck_mean_a_state(commands: Commands) -> None:
     await commands.declare("Checkout down", 1, ic="alice")
     bob = Commands(commands.store, commands.policies, "bob", commands.tz)
-    done = await perform(bob, "INC-1", Command("check", "declare the incident"))
-    assert done.message == "Done: Declare the incident with a severity"
-    again = await perform(commands, "INC-1", Command("check", "Declare the"))
+    done = await perform(bob, "INC-1", Command("check", "page the on-call"))
+    assert done.message == "Done: Page the on-call engineer"
+    again = await perform(commands, "INC-1", Command("check", "Page the"))
     assert again.message.startswith("Already done by bob at ")
-    assert (await perform(commands, "INC-1", Command("uncheck", "Declare"))).message.startswith(
+    assert (await perform(commands, "INC-1", Command("uncheck", "Page"))).message.startswith(
         "Undone: "
     )
-    assert (await perform(bob, "INC-1", Command("uncheck", "Declare"))).message.startswith(
+    assert (await perform(bob, "INC-1", Command("uncheck", "Page"))).message.startswith(
         "Already undone by alice"
     )
 
@@ -105,9 +105,9 @@ def test_cli_checklist_lists_ticks_and_keeps_a_change_not_seen(tmp_path: Path) -
 async def test_console_toggle_over_a_change_not_seen_keeps_it(room, db_path, clock) -> None:
     app, pilot, iid = room
     screen = app.screen
-    await pilot.press("ctrl+l")
+    await pilot.press("ctrl+l", "down", "down", "down")  # the page line (no event ticked it)
     checklist = screen.query_one(Checklist)
-    first = checklist.items[0]
+    first = checklist.items[3]
     assert not first.done
     screen.reload = lambda: None  # the console has not seen bob's tick yet
     async with commands_on(db_path, clock, actor="bob") as bob:
@@ -118,19 +118,19 @@ async def test_console_toggle_over_a_change_not_seen_keeps_it(room, db_path, clo
     assert "already done by bob" in said
     async with commands_on(db_path, clock) as c:
         items = await _items(c, iid)
-    assert items[0].done and items[0].done_by == "bob"
+    assert items[3].done and items[3].done_by == "bob"
 
 
 async def test_console_space_on_a_done_item_means_undone(room, db_path, clock) -> None:
     app, pilot, iid = room
     screen = app.screen
-    await pilot.press("ctrl+l", "space")
+    await pilot.press("ctrl+l", "down", "down", "down", "space")  # the page line
     await settle(app, pilot)
-    assert screen.query_one(Checklist).items[0].done
+    assert screen.query_one(Checklist).items[3].done
     await pilot.press("space")
     await settle(app, pilot)
     async with commands_on(db_path, clock) as c:
-        assert not (await _items(c, iid))[0].done
+        assert not (await _items(c, iid))[3].done
     assert "Not done any more" in str(
         screen.query_one(ScribeInput).query_one("#scribe-status").render()
     )

@@ -27,7 +27,7 @@ def test_declare_log_ack_resolve_show_on_the_default_database(tmp_path: Path) ->
     assert run(tmp_path, "declare", "--sev", "1", "--title", "db down").returncode == 0
     assert run(tmp_path, "log", "INC-1", "IC: failing over to the replica").returncode == 0
     assert run(tmp_path, "ack", "INC-1").returncode == 0
-    assert run(tmp_path, "resolve", "INC-1").returncode == 0
+    assert run(tmp_path, "resolve", "INC-1", "--force").returncode == 0
     out = run(tmp_path, "show", "INC-1", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)

@@ -42,7 +42,7 @@ def test_replayed_incident_has_the_given_milestones(wr: Warroom) -> None:
     )
     assert wr("severity", "INC-1", "2", "--at", "2026-03-02T10:25").exit_code == 0
     assert wr("mitigate", "INC-1", "--at", "2026-03-02T10:30").exit_code == 0
-    assert wr("resolve", "INC-1", "--at", "2026-03-02T11:00").exit_code == 0
+    assert wr("resolve", "INC-1", "--at", "2026-03-02T11:00", "--force").exit_code == 0
     assert wr("close", "INC-1", "--at", "2026-03-02T12:00").exit_code == 0
     data = wr.json("show", "INC-1")
     assert data["ref"] == "INC-1" and data["severity"] == 2 and data["status"] == "closed"
@@ -86,7 +86,7 @@ def test_only_the_ic_may_resolve_or_change_severity(wr: Warroom) -> None:
     # an IC handoff moves the right
     assert wr("assign", "INC-1", "ic", "bob").exit_code == 0
     assert wr("resolve", "INC-1", actor="alice").exit_code == 3
-    assert wr("resolve", "INC-1", actor="BOB").exit_code == 0
+    assert wr("resolve", "INC-1", "--force", actor="BOB").exit_code == 0
 
 
 def test_chronology_is_kept(wr: Warroom) -> None:

@@ -124,8 +124,14 @@ def test_cli_bad_input_exits_2_with_the_reason(tmp_path: Path) -> None:
 
 
 async def test_recorded_once_then_retried_until_delivered_even_after_resolution(
-    commands: Commands, store: Store, policies: Policies, clock: ManualClock
+    commands: Commands,
+    store: Store,
+    policies: Policies,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    for key, urls in DESTS.items():  # the sender resolves the URLs from its environment
+        monkeypatch.setenv(key, urls)
     inc = await commands.declare("Checkout down", 1)
     ref = inc.ref or ""
     p = await commands.post_update(
@@ -286,8 +292,14 @@ async def test_a_success_stays_sent_when_a_stale_attempt_fails_later(
 
 
 async def test_a_newer_update_supersedes_an_older_one_still_waiting_for_the_same_destination(
-    commands: Commands, store: Store, policies: Policies, clock: ManualClock
+    commands: Commands,
+    store: Store,
+    policies: Policies,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    for key, urls in ONE_DEST.items():  # the sender resolves the URLs from its environment
+        monkeypatch.setenv(key, urls)
     inc = await commands.declare("Checkout down", 1, ic="alice")
     ref = inc.ref or ""
     await commands.post_update(ref, audience="customers", stage="investigating", environ=ONE_DEST)

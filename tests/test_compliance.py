@@ -61,7 +61,7 @@ async def build(commands: Commands, clock: ManualClock, db: Path) -> None:
     await c.resolve("INC-2", at=at("09:30"))
     # INC-3: SEV3 whose first timeline entry was edited in the database afterwards.
     await c.declare("Report job late", 3, at=at("09:00"))
-    # INC-4: SEV3 with an action item nobody owns and nobody dated.
+    # INC-4: SEV3 with an action item nobody owns (due: the policy's default for a P2).
     await c.declare("Dashboard down", 3, at=at("09:00"))
     await c.add_action("INC-4", "Fix the dashboard")
     # INC-5: SEV1 resolved fast, no post-mortem started: overdue on March 4 at 09:20.
@@ -97,7 +97,7 @@ async def test_each_check_passes_the_good_incident_and_fails_one_for_its_reason(
             "INC-5": "no post-mortem was started, 40m 00s past its deadline "
             "(2026-03-04 09:20, 48 h after resolution)"
         },
-        "action-items-owned": {"INC-4": "AI-2 has no owner or due date"},
+        "action-items-owned": {"INC-4": "AI-2 has no owner"},
         "updates-on-cadence": {
             "INC-6": "no status update between 10:30 and 11:45, 45 min over the 30-min cadence"
         },

@@ -213,11 +213,11 @@ async def test_palette_opens_with_ctrl_p_and_runs_an_action(console: ConsoleFact
 
 async def test_theme_toggles_between_dark_and_light(console: ConsoleFactory) -> None:
     async with console(size=(80, 24)) as (app, pilot):
-        assert app.theme == "textual-dark"
+        assert app.theme == "warroom-dark"
         await pilot.press("ctrl+t")
-        assert app.theme == "textual-light"
+        assert app.theme == "warroom-light"
         await pilot.press("ctrl+t")
-        assert app.theme == "textual-dark"
+        assert app.theme == "warroom-dark"
 
 
 async def test_a_failing_read_is_shown_and_the_console_keeps_running(

@@ -31,7 +31,8 @@ def row_with(text: str, needle: str) -> str:
 
 
 async def check_first_item(app: WarroomApp, pilot: Pilot) -> None:
-    await pilot.press("ctrl+l", "space")  # the checklist's first item, done at 09:10 UTC
+    # The page line (the three before it ticked themselves at 09:00), done at 09:10 UTC.
+    await pilot.press("ctrl+l", "down", "down", "down", "space")
     await settle(app, pilot)
     await pilot.press("i")  # back to the scribe line
 
@@ -59,7 +60,7 @@ async def test_every_pane_names_its_zone_and_follows_the_toggle(
     assert "tester since 04:00" in local
     assert "Escalation · America/New_York" in local
     assert "Status update due in 20:00 (04:30)" in local
-    assert "Checklist: Declare 1/4 · America/New_York" in local
+    assert "Checklist: Declare 4/4 · America/New_York" in local
     assert "(tester 04:10)" in local
 
     # toggled: every pane in UTC, and nothing on screen is still New York time
@@ -69,7 +70,7 @@ async def test_every_pane_names_its_zone_and_follows_the_toggle(
     assert "tester since 09:00" in utc
     assert "Escalation · UTC" in utc
     assert "Status update due in 20:00 (09:30)" in utc
-    assert "Checklist: Declare 1/4 · UTC" in utc
+    assert "Checklist: Declare 4/4 · UTC" in utc
     assert "(tester 09:10)" in utc
     assert "America/New_York" not in utc
     for local_time in ("04:00", "04:10", "04:30"):
@@ -83,7 +84,7 @@ async def test_every_pane_names_its_zone_and_follows_the_toggle(
         "tester since 04:00",
         "Escalation · America/New_York",
         "(04:30)",
-        "Checklist: Declare 1/4 · America/New_York",
+        "Checklist: Declare 4/4 · America/New_York",
         "(tester 04:10)",
     ):
         assert shown in back
@@ -106,9 +107,9 @@ async def test_every_pane_names_its_zone_at_80x24(
     assert "Timeline · times in America/New_York" in text
     assert "Roles · America/New_York" in text
     assert "Escalation · America/New_York" in text
-    assert "Checklist 0/4 · New York" in text
+    assert "Checklist 3/4 · New York" in text
     assert "now 09:10 UTC" in utc
-    for pane in ("Roles · UTC", "Escalation · UTC", "Checklist: Declare 0/4 · UTC"):
+    for pane in ("Roles · UTC", "Escalation · UTC", "Checklist: Declare 3/4 · UTC"):
         assert pane in utc
 
 

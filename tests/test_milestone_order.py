@@ -32,9 +32,9 @@ async def test_mitigating_an_unacknowledged_incident_acknowledges_it(
     i = view.incident
     assert i.acknowledged_at == i.mitigated_at == T0 + timedelta(minutes=3)
     assert i.acknowledged_by == "alice"
-    kinds = [e.kind for e in view.timeline]
-    assert kinds[-2:] == ["ack", "mitigated"]
-    assert view.timeline[-2].text == "Acknowledged by alice (with the mitigation)"
+    milestones = [e for e in view.timeline if e.kind in ("ack", "mitigated")]
+    assert [e.kind for e in milestones] == ["ack", "mitigated"]
+    assert milestones[0].text == "Acknowledged by alice (with the mitigation)"
     d = incident_durations(i)
     assert d["time_to_ack_min"] is not None and d["time_to_mitigate_min"] is not None
     assert d["time_to_ack_min"] <= d["time_to_mitigate_min"]

@@ -67,7 +67,7 @@ CASES = [
     ("severity.yaml", "  SEV4:", "  SEV5:", "levels", "unknown severity 'SEV5'"),
     (
         "oncall.yaml",
-        "      timeout_minutes: 5\n    - target: engineering_manager",
+        "      timeout_minutes: 10\n    - target: engineering_manager",
         "      timeout_minutes: null\n    - target: engineering_manager",
         "escalation_policy.levels",
         "can never be reached",

@@ -132,17 +132,24 @@ async def test_timeline_rows_are_milestones_and_key_events_in_time_order(md: str
         "Started",
         "Detected",
         "Declared",
+        "Decision",  # the war room opened
+        "Role",  # IC: alice
         "Acknowledged",
+        "Checklist",  # one summary row of the automated entries
+        "Role",  # ENG: bob
+        "Note",  # every entry a person wrote is in the war room's record
         "Decision",  # 10:12, recorded after the 10:20 one
         "Decision",
         "Severity",
         "Severity",
         "Mitigated",
         "Resolved",
+        "Action item",
+        "Action item",
     ]
-    assert "Error rate 40% after deploy 4411" not in str(rows)  # a note, not a key event
+    assert "Error rate 40% after deploy 4411" in str(rows)  # a note
     assert all(len(r) == 4 for r in timeline)
-    decision = rows[5]
+    decision = rows[10]
     assert decision[0] == "2026-03-02 10:20"
     assert decision[2] == NASTY  # literal text, the line break kept as <br>
     assert [r[1:3] for r in severity[1:]] == [["-", "SEV1"], ["SEV1", "SEV2"], ["SEV2", "SEV1"]]

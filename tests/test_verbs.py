@@ -42,12 +42,16 @@ async def test_close_is_one_registry_entry_away(commands: Commands, clock: Manua
 
 async def test_outcomes_say_what_happened(commands: Commands, clock: ManualClock) -> None:
     ref = (await commands.declare("db down", 3, ic="alice")).ref or ""
-    assert (await perform(commands, ref, Command("ack"))).message == f"{ref} acknowledged."
+    acked = (await perform(commands, ref, Command("ack"))).message
+    assert acked.startswith(f"{ref} acknowledged. Left open: Declare: ")  # what it left open
     assert (await perform(commands, ref, Command("sev", "2"))).message == f"{ref} is now SEV2."
     saved = await perform(commands, ref, Note("x", at=T0 - timedelta(minutes=1)))
     assert saved.message == f"Saved #{saved.result.seq} at 08:59:00 (backdated)"
     added = await perform(commands, ref, Command("action", "add a canary"))
-    assert added.message == f"Action item AI-{added.result.id} added."
+    assert (
+        added.message
+        == f"Action item AI-{added.result.id} added: P2, preventive, no owner yet, due 2026-04-01."
+    )
 
 
 async def test_an_action_item_cannot_be_backdated_anywhere(commands: Commands) -> None:
@@ -87,8 +91,8 @@ async def test_events_run_through_the_registry(commands: Commands, clock: Manual
     )
     entry = (await run_event(commands, ref, backdated, start)).result
     assert (entry.at, entry.role, entry.text) == (start + timedelta(minutes=2), "ENG", "seen at 2")
-    tick = Event.model_validate({"at_min": 5, "do": "checklist", "item": "Declare the"})
-    assert (await run_event(commands, ref, tick, start)).message.startswith("Done: Declare the")
+    tick = Event.model_validate({"at_min": 5, "do": "checklist", "item": "Confirm or adjust"})
+    assert (await run_event(commands, ref, tick, start)).message.startswith("Done: Confirm or")
     assert (await run_event(commands, ref, tick, start)).message.startswith("Already done")
     sev = Event.model_validate({"at_min": 5, "do": "severity", "to": 1})
     assert (await run_event(commands, ref, sev, start)).result.severity == 1

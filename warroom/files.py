@@ -18,7 +18,11 @@ from warroom.errors import BadInput, WarroomError
 _MACHINE_FAULTS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO})
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes, what: str = "the file") -> Path:
+def write_atomic(
+    path: str | os.PathLike[str], data: bytes, what: str = "the file", mode: int | None = None
+) -> Path:
+    """``mode``: the permission bits of a file that does not exist yet (default: from the
+    umask, as ``open`` would); a file that exists keeps its own, which its owner chose."""
     target = Path(path).expanduser()
     if target.is_dir():
         raise BadInput(f"cannot write {what} to {target}: it is a folder; give a file name.")
@@ -34,7 +38,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, what: str = "the fil
         )
     if target.exists():
         mode = target.stat().st_mode & 0o777
-    else:
+    elif mode is None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
@@ -73,10 +77,12 @@ def _write_stream(target: Path, data: bytes, what: str) -> Path:
     return target
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str, what: str = "the file") -> Path:
+def write_text_atomic(
+    path: str | os.PathLike[str], text: str, what: str = "the file", mode: int | None = None
+) -> Path:
     """Write ``text`` as UTF-8, atomically (see :func:`write_atomic`)."""
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         raise BadInput(f"cannot write {what} to {path}: the text is not valid Unicode.") from None
-    return write_atomic(path, data, what)
+    return write_atomic(path, data, what, mode)

@@ -92,12 +92,14 @@ class RoleAssignment(SQLModel, table=True):
 
 
 class TimelineEntry(SQLModel, table=True):
-    """Append-only, hash-chained per incident. A correction is a new entry."""
+    """Append-only, hash-chained per incident and across the database (``gseq`` ...,
+    :mod:`warroom.audit.chain`). A correction is a new entry."""
 
     __tablename__ = "timeline_entry"
     __table_args__ = (
         UniqueConstraint("incident_id", "seq", name="uq_timeline_incident_seq"),
         Index("ix_timeline_incident_at", "incident_id", "at"),
+        Index("ix_timeline_gseq", "gseq", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -113,6 +115,49 @@ class TimelineEntry(SQLModel, table=True):
     corrects_id: int | None = None
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # The database chain: the entry's place among every incident's entries, the entry
+    # before it there, what it changed in its incident (JSON, :mod:`warroom.audit.
+    # projection`) and the link hashes. Null only in rows written outside warroom.
+    gseq: int | None = None
+    prior_incident_id: int | None = None
+    prior_seq: int | None = None
+    state: str | None = None
+    gprev_hash: str | None = Field(default=None, max_length=64)
+    ghash: str | None = Field(default=None, max_length=64)
+
+
+class ChainHead(SQLModel, table=True):
+    """The one row naming the newest link of the database chain, signed at every commit
+    (:mod:`warroom.audit.chain`); also the lock every append takes."""
+
+    __tablename__ = "chain_head"
+
+    id: int = Field(default=1, primary_key=True)
+    database_id: str = Field(max_length=32)
+    gseq: int = 0
+    ghash: str = Field(max_length=64)
+    incident_id: int | None = None
+    seq: int | None = None
+    at: datetime | None = _ts()
+    key: str | None = Field(default=None, max_length=64)
+    signature: str | None = Field(default=None, max_length=128)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A signed head kept in the history (every hundred entries, and at the migration)."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reason: str = Field(max_length=16)  # regular, migration
+    database_id: str = Field(max_length=32)
+    gseq: int = Field(index=True)
+    ghash: str = Field(max_length=64)
+    incident_id: int | None = None
+    seq: int | None = None
+    at: datetime | None = _ts()
+    key: str | None = Field(default=None, max_length=64)
+    signature: str | None = Field(default=None, max_length=128)
 
 
 class ChecklistItem(SQLModel, table=True):
@@ -185,10 +230,15 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = _ts_required()
     claimed_by: str | None = Field(default=None, max_length=64)  # the sender's lease token
     # A status update queued to an audience's destination (``person`` is the audience,
-    # ``method`` the URL's scheme); the URL and the title are fixed when it is queued.
+    # ``method`` the URL's scheme); the title is fixed when it is queued. The URL (it
+    # holds tokens) is never stored: ``destination`` says which one (``AUDIENCE#N``) and
+    # the sender resolves it from the configuration (:mod:`warroom.comms.destinations`);
+    # ``destination_label`` is scheme and host only. ``url``: rows queued before 0003.
     status_update_id: int | None = Field(default=None, foreign_key="status_update.id", index=True)
     url: str | None = None
     title: str | None = None
+    destination: str | None = Field(default=None, max_length=80)
+    destination_label: str | None = Field(default=None, max_length=120)
 
 
 class StatusUpdate(SQLModel, table=True):

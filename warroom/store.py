@@ -4,12 +4,17 @@ Storage rules (DESIGN.md): WAL, ``busy_timeout``, writes in ``BEGIN IMMEDIATE``,
 ``synchronous=FULL``, the file created with mode 0600, Alembic migrations applied
 on open, a database newer than the code refused, and every mutation writes a
 change-feed row in its own transaction (see :func:`record_change`).
+
+Before warroom touches a SQLite file it looks at it (:mod:`warroom.sqlite_file`):
+another application's database is refused unchanged, an empty file is adopted (0600).
+The stored revision is read with a plain query; Alembic is imported only when it differs
+from :data:`HEAD_REVISION`. A verb that only reads opens the file read-only
+(``read_only=True``), so it works on a read-only folder or a full disk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,14 +22,17 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from platformdirs import user_data_dir
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import col
 
+from warroom import sqlite_file
 from warroom.clock import Clock, SystemClock
 from warroom.errors import BadInput, StoreError
 from warroom.models import Change
@@ -35,6 +43,9 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 # How long closing waits for reads and writes still in flight to come back.
 CLOSE_WAIT_SECONDS = 10.0
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The newest migration in MIGRATIONS (a test checks it): a database at this revision
+# opens without loading Alembic at all.
+HEAD_REVISION = "0004"
 
 
 def default_db_path() -> Path:
@@ -69,34 +80,20 @@ def resolve_url(db: str | os.PathLike[str] | None) -> str:
     return f"sqlite+aiosqlite:///{Path(text).expanduser().absolute()}"
 
 
-def _prepare_sqlite_file(url: str) -> None:
+def _sqlite_path(url: str) -> Path | None:
     u = make_url(url)
-    database = u.database
-    if not database or database == ":memory:":
-        return
-    path = Path(database)
-    if not path.parent.is_dir():
-        raise BadInput(
-            f"cannot open the database {path}: the folder {path.parent} does not exist "
-            "(create it first, or give another --db)."
-        )
-    if path.exists():
-        if path.is_dir():
-            raise BadInput(f"cannot open the database {path}: it is a folder, not a file.")
-        if not os.access(path, os.R_OK | os.W_OK):
-            raise StoreError(f"cannot open the database {path}: permission denied.")
-        return
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise StoreError(
-            f"cannot create the database {path}: no permission to write in {path.parent}."
-        )
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-    os.close(fd)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    database = u.database.removeprefix("file:") if u.query.get("uri") else u.database
+    return Path(unquote(database))
 
 
 def _explain_db_error(url: str, exc: BaseException) -> StoreError:
     text = str(getattr(exc, "orig", None) or exc)
-    where = make_url(url).database or url
+    path = _sqlite_path(url)
+    where = str(path) if path else make_url(url).database or url
+    if path is not None and sqlite_file.cause(path, text):
+        return sqlite_file.cause_error(path, Exception(text))
     if "file is not a database" in text or "malformed" in text:
         return StoreError(
             f"{where} is not a readable warroom database ({text}); nothing was changed."
@@ -114,40 +111,78 @@ def _explain_db_error(url: str, exc: BaseException) -> StoreError:
 class Store:
     """An open database. Use :meth:`write` for mutations and :meth:`read` for queries."""
 
-    def __init__(self, engine: AsyncEngine, url: str, clock: Clock) -> None:
+    def __init__(
+        self, engine: AsyncEngine, url: str, clock: Clock, *, read_only: bool = False
+    ) -> None:
         self.engine = engine
         self.url = url
         self.clock = clock
+        self.read_only = read_only  # opened for a verb that only reads: writes refused
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_engine = engine.execution_options(warroom_write=True)
         self._writes: set[asyncio.Task[Any]] = set()
 
     @classmethod
     async def open(
-        cls, db: str | os.PathLike[str] | None = None, clock: Clock | None = None
+        cls,
+        db: str | os.PathLike[str] | None = None,
+        clock: Clock | None = None,
+        *,
+        read_only: bool = False,
     ) -> Store:
+        """Open (and migrate) the database. ``read_only``: for a verb that only reads; the
+        file is opened with SQLite's ``mode=ro`` (no migration, no WAL write), so reading
+        works on a read-only folder or a full disk. A database that is missing or needs a
+        migration is opened for writing instead (it must be written once)."""
         url = resolve_url(db)
-        is_sqlite = url.startswith("sqlite")
-        if is_sqlite:
-            _prepare_sqlite_file(url)
-            engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-            _install_sqlite_pragmas(engine)
+        clock = clock or SystemClock()
+        if not url.startswith("sqlite"):
+            return await cls._open(create_async_engine(url, pool_pre_ping=True), url, clock)
+        path = _sqlite_path(url)
+        if path is None:  # in memory
+            return await cls._open(_sqlite_engine(url, False), url, clock)
+        found = await asyncio.to_thread(sqlite_file.probe, path, read_only=read_only)
+        if read_only and found.state == "warroom" and found.revision == HEAD_REVISION:
+            engine = _sqlite_engine(found.read_only_url(), True)
+            return await cls(engine, url, clock, read_only=True)._check(None)
+        if found.state == "missing":
+            sqlite_file.create(path)
         else:
-            engine = create_async_engine(url, pool_pre_ping=True)
-        store = cls(engine, url, clock or SystemClock())
+            sqlite_file.check_writable(path, found.revision if read_only else None)
+            if found.state == "blank":
+                sqlite_file.adopt(path)
+        known = found.revision if found.state == "warroom" else None
+        return await cls._open(_sqlite_engine(url, False), url, clock, known)
+
+    @classmethod
+    async def _open(
+        cls, engine: AsyncEngine, url: str, clock: Clock, known: str | None = None
+    ) -> Store:
+        return await cls(engine, url, clock)._check(known)
+
+    async def _check(self, known: str | None) -> Store:
+        """Bring the schema to the head revision; Alembic loads only when it is needed.
+        ``known``: the revision a probe already read (SQLite)."""
+        engine = self.engine
         try:
-            async with engine.connect() as conn:
-                current = await conn.run_sync(_current_revision)
-            if current != _head():
-                async with store._write_engine.begin() as conn:
+            if self.read_only:
+                async with engine.connect() as conn:  # the probe saw the head: just connect
+                    await conn.exec_driver_sql("SELECT 1")
+                return self
+            current = known
+            if current is None:
+                async with engine.connect() as conn:
+                    current = await conn.run_sync(_stored_revision)
+            if current != HEAD_REVISION:
+                async with self._write_engine.begin() as conn:
                     await conn.run_sync(_migrate)
         except (OperationalError, DBAPIError, sqlite3.DatabaseError, OSError) as exc:
             await engine.dispose()
-            raise _explain_db_error(url, exc) from None
+            raise _explain_db_error(self.url, exc) from None
         except BaseException:
             await engine.dispose()
             raise
-        return store
+        return self
 
     async def close(self) -> None:
         """Wait for the work in flight, then close every connection.
@@ -194,6 +229,11 @@ class Store:
         screen closing under its worker) gets its ``CancelledError`` at once, and the
         write still commits or rolls back whole, instead of being cut half-way.
         """
+        if self.read_only:
+            raise StoreError(
+                "this verb opened the database read-only; nothing was changed (a bug: "
+                "please report it)."
+            )
         task = asyncio.create_task(self._transaction(work, attempts))
         self._writes.add(task)
         task.add_done_callback(self._write_done)
@@ -236,14 +276,23 @@ def record_change(session: AsyncSession, incident_id: int | None, kind: str, at:
     session.add(Change(incident_id=incident_id, kind=kind, at=at))
 
 
-def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
+def _sqlite_engine(url: str, read_only: bool) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    _install_sqlite_pragmas(engine, read_only)
+    return engine
+
+
+def _install_sqlite_pragmas(engine: AsyncEngine, read_only: bool = False) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_connection.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
+        if read_only:  # the file's journal mode stays as it is; nothing is written
+            cur.execute("PRAGMA query_only = ON")
+        else:
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
@@ -261,11 +310,11 @@ def _config() -> Any:
     return cfg
 
 
-@functools.cache
-def _head() -> str | None:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(_config()).get_current_head()
+def _stored_revision(conn: Connection) -> str | None:
+    """The schema revision the database says it is at, by a plain query (no Alembic)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sql("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _current_revision(conn: Connection) -> str | None:

@@ -24,7 +24,7 @@ def zone(name: str | None) -> tzinfo:
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
         raise BadInput(
             f"unknown time zone {name!r}; use an IANA name like Europe/London."
         ) from None

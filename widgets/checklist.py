@@ -51,6 +51,9 @@ class Checklist(OptionList):
         border: none;
         padding: 0;
         background: transparent;
+        /* The headings and "(no checklist ...)" (dim, which takes the colour towards
+           the background): in $text-disabled they would be about 2.6:1. */
+        & > .option-list--option-disabled { color: $text; }
     }
     """
 

@@ -33,7 +33,7 @@ class EscalationPane(Widget):
     DEFAULT_CSS = """
     EscalationPane {
         height: auto;
-        &.-overdue { background: $error 25%; }
+        &.-overdue { background: $error 15%; }
     }
     """
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import random
 import sqlite3
 import statistics
@@ -629,6 +630,9 @@ def build(db: Path, incidents: int) -> Year:
             sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
             con.executemany(sql, ([_value(r[c]) for c in cols] for r in rows))
     con.close()
+    from warroom.audit.backfill import link_file  # the database chain, signed
+
+    link_file(db)
     return year
 
 
@@ -759,21 +763,15 @@ async def _export_csv(env: dict[str, Any], watch: Stopwatch) -> dict[str, Any]:
 
 
 async def _verify(env: dict[str, Any], watch: Stopwatch) -> dict[str, Any]:
-    from sqlalchemy import select
-    from sqlmodel import col
+    from warroom.audit.verify import verify_database
 
-    from warroom.incident.timeline import verify_timelines
-    from warroom.models import Incident
-
-    with watch:  # what `warroom verify` does (warroom/cli/incidents.py)
+    with watch:  # what `warroom verify` does (warroom/cli/verify_cmd.py)
         async with env["store"].read() as s:
-            q_ids = select(col(Incident.id)).order_by(col(Incident.id))
-            ids = [n for n in (await s.execute(q_ids)).scalars() if n is not None]
-            reports = await verify_timelines(s, ids)
+            audit = await verify_database(s)
     return {
-        "incidents": len(reports),
-        "entries": sum(r.entries for r in reports),
-        "all_ok": all(r.ok for r in reports),
+        "incidents": len(audit.incidents),
+        "entries": sum(i.entries for i in audit.incidents),
+        "all_ok": audit.ok,
     }
 
 
@@ -823,6 +821,7 @@ def main() -> int:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         db = folder / "reports.db"
+        os.environ.setdefault("WARROOM_AUDIT_DIR", str(folder / "audit"))  # its own key
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         t = time.perf_counter()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -106,6 +107,9 @@ def build(db: Path, entries: int) -> int:
             rows,
         )
     con.close()
+    from warroom.audit.backfill import link_file  # the database chain, signed
+
+    link_file(db)
     return incident_id
 
 
@@ -201,6 +205,7 @@ def main() -> int:
         folder = args.keep or Path(tmp)
         db = folder / "bench.db"
         db.unlink(missing_ok=True)
+        os.environ.setdefault("WARROOM_AUDIT_DIR", str(folder / "audit"))  # its own key
         t = time.perf_counter()
         incident_id = build(db, args.entries)
         print(f"built {args.entries:,} entries in {time.perf_counter() - t:.1f} s ({db})")

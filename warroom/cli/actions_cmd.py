@@ -13,6 +13,7 @@ from __future__ import annotations
 import click
 
 from warroom.cli.context import CliContext, Env, emit_json, run
+from warroom.cli.file_mode import file_mode_option
 from warroom.cli.output import table
 from warroom.cli.root import cli
 from warroom.files import write_text_atomic
@@ -28,7 +29,6 @@ from warroom.incident.actions import (
 )
 from warroom.incident.refs import ref_for
 from warroom.models import ActionItem
-from warroom.postmortem.monthly import monthly_review
 from warroom.text import printable
 
 pass_ctx = click.make_pass_decorator(CliContext)
@@ -100,7 +100,7 @@ def list_cmd(
             table(["ID", "INC", "PRI", "KIND", "OWNER", "DUE", "STATUS", "ACTION"], rows, 80)
         )
 
-    run(ctx, work)
+    run(ctx, work, read_only=True)
 
 
 def _show(env: Env, item: ActionItem, as_json: bool) -> None:
@@ -215,15 +215,18 @@ def _report_group() -> click.Group:
 
 @_report_group().command("monthly")
 @click.option("--month", metavar="YYYY-MM", help="The month to review (default: this month).")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically, 0600).")
+@file_mode_option
 @pass_ctx
-def monthly(ctx: CliContext, month: str | None, output: str | None) -> None:
+def monthly(ctx: CliContext, month: str | None, output: str | None, file_mode: int) -> None:
     """The monthly review of open action items (Markdown)."""
 
     async def work(env: Env) -> None:
+        from warroom.postmortem.monthly import monthly_review  # Markdown
+
         text = await monthly_review(env.store, env.policies, month=month, tz=env.tz)
         if output:
-            path = write_text_atomic(output, text, "the document")
+            path = write_text_atomic(output, text, "the document", file_mode)
             click.echo(f"Monthly review written to {path}")
         else:
             click.echo(text, nl=False)

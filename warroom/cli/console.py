@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 from warroom.cli.context import CliContext, guard
@@ -29,6 +30,8 @@ def open_console(
         from screens.app import make_app
         from warroom.notify.sender import DrillSender
         from warroom.store import resolve_url
+
+        gc.freeze()  # Textual's and the screens' objects too (see warroom.cli.main)
 
         url = resolve_url(db if db is not None else ctx.db)
         app = make_app(

@@ -18,7 +18,8 @@ import click
 from warroom.clock import Clock, SystemClock
 from warroom.errors import BadInput, WarroomError
 from warroom.incident.commands import Commands
-from warroom.policy import Policies, load_policies
+from warroom.policy import Policies
+from warroom.policy.cached import load_policies  # the last load, while nothing changed
 from warroom.store import Store
 from warroom.text import check_line, safe_json
 from warroom.timeparse import parse_time, zone
@@ -82,14 +83,17 @@ def fail(err: WarroomError) -> NoReturn:
     sys.exit(err.exit_code)
 
 
-def run(ctx: CliContext, work: Callable[[Env], Awaitable[T]]) -> T:
-    """Open store and policies, run ``work``, turn every known failure into a message."""
+def run(ctx: CliContext, work: Callable[[Env], Awaitable[T]], *, read_only: bool = False) -> T:
+    """Open store and policies, run ``work``, turn every known failure into a message.
+
+    ``read_only``: the verb only reads; the database is opened read-only, so it works on
+    a read-only folder or a full disk (and a bug that writes is refused)."""
 
     async def go() -> T:
         policies = ctx.policies()
         tz = ctx.tz
         actor = ctx.actor
-        store = await Store.open(ctx.db, ctx.clock)
+        store = await Store.open(ctx.db, ctx.clock, read_only=read_only)
         try:
             env = Env(ctx, store, policies, Commands(store, policies, actor, tz))
             return await work(env)

@@ -39,9 +39,11 @@ def demo(ctx: CliContext, folder: Path | None, join: bool, no_console: bool) -> 
     SEV3, and three months of closed incidents of every severity. You act as the
     SEV1's incident commander unless you pass --as.
     """
+    from platformdirs import user_cache_dir
+
     from warroom.drills.demo import DemoSummary, build_demo, demo_home, prepare_policies
     from warroom.errors import BadInput
-    from warroom.policy import load_policies
+    from warroom.policy.cached import load_policies
     from warroom.policy.loader import bundled_dir
 
     home = (folder or demo_home()).expanduser().absolute()
@@ -55,11 +57,14 @@ def demo(ctx: CliContext, folder: Path | None, join: bool, no_console: bool) -> 
                     f"there is no demo database in {home} yet; run `warroom demo` first."
                 )
             return None
-        click.echo(f"Building the demo database in {home} (a few seconds)...")
+        click.echo(f"Building the demo database in {home}...")
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
         prepare_policies(bundled_dir("policies"), bundled_dir("data"), policies_dir)
         now = ctx.clock.now()
-        return asyncio.run(build_demo(db_path, policies_dir, bundled_dir("data"), now))
+        # The history is played once a day into the cache and copied (drills/demo_cache.py).
+        cache = Path(user_cache_dir("warroom", appauthor=False)) / "demo"
+        built = build_demo(db_path, policies_dir, bundled_dir("data"), now, cache_dir=cache)
+        return asyncio.run(built)
 
     summary = guard(build)
     if summary is not None:
@@ -71,7 +76,7 @@ def demo(ctx: CliContext, folder: Path | None, join: bool, no_console: bool) -> 
         if ctx.actor_name is None:
             ctx.actor_name = summary.actor
     elif ctx.actor_name is None:
-        from warroom.drills.demo import demo_actor
+        from warroom.drills.demo_data import demo_actor
 
         ctx.actor_name = guard(lambda: demo_actor(bundled_dir("data")))
     click.echo(f"You act as {ctx.actor_name} (another name: warroom --as NAME demo).")

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import math
 import signal
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from platformdirs import user_data_dir
@@ -18,8 +18,7 @@ from warroom.cli.output import local, table
 from warroom.cli.root import cli
 from warroom.clock import ScaledClock, SystemClock
 from warroom.errors import WarroomError
-from warroom.escalation import EscalationLoop, TickReport
-from warroom.escalation.report import escalation_report
+from warroom.escalation.attempts import LEASE, MAX_LEASE, MIN_LEASE
 from warroom.incident.queries import EntryRow
 from warroom.incident.refs import parse_ref
 from warroom.notify import AppriseSender, DrillSender, Sender
@@ -27,6 +26,9 @@ from warroom.policy.loader import bundled_dir
 from warroom.policy.roster import Roster, load_roster, roster_path
 from warroom.store import Store
 from warroom.text import printable
+
+if TYPE_CHECKING:
+    from warroom.escalation import EscalationLoop, TickReport
 
 pass_ctx = click.make_pass_decorator(CliContext)
 
@@ -86,6 +88,8 @@ def escalations(ctx: CliContext, ref: str, now_text: str | None, as_json: bool) 
     """The escalation plan of REF: fired, due now and upcoming steps, and who is paged."""
 
     async def work(env: Env) -> None:
+        from warroom.escalation.report import escalation_report
+
         now = ctx.time(now_text, "--now") or ctx.clock.now()
         _, data = await escalation_report(
             env.store, env.policies, _roster(env), parse_ref(ref), now
@@ -95,7 +99,7 @@ def escalations(ctx: CliContext, ref: str, now_text: str | None, as_json: bool) 
         else:
             _print_plan(data, ctx)
 
-    run(ctx, work)
+    run(ctx, work, read_only=True)
 
 
 def _echo_report(report: TickReport, ctx: CliContext, loop: EscalationLoop) -> None:
@@ -115,12 +119,25 @@ def _echo_report(report: TickReport, ctx: CliContext, loop: EscalationLoop) -> N
 @click.option(
     "--interval", default=1.0, show_default=True, metavar="SECONDS", help="Time between passes."
 )
+@click.option(
+    "--lease",
+    default=LEASE.total_seconds(),
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a claimed notification is this process's to send before another "
+    "process may take it over (a request times out at half of it, at most 30 s).",
+)
 @pass_ctx
-def watch(ctx: CliContext, once: bool, interval: float) -> None:
+def watch(ctx: CliContext, once: bool, interval: float, lease: float) -> None:
     """Run the escalation engine headless (for a server); Ctrl-C stops it."""
     if not (math.isfinite(interval) and 0 < interval <= 3600):
         raise click.BadParameter(
             "must be a number of seconds from 0 to 3600", param_hint="--interval"
+        )
+    low, high = MIN_LEASE.total_seconds(), MAX_LEASE.total_seconds()
+    if not (math.isfinite(lease) and low <= lease <= high):
+        raise click.BadParameter(
+            f"must be a number of seconds from {low:g} to {high:g}", param_hint="--lease"
         )
 
     async def work(env: Env) -> None:
@@ -131,7 +148,11 @@ def watch(ctx: CliContext, once: bool, interval: float) -> None:
                 "and are recorded, but nobody can be paged.",
                 err=True,
             )
-        loop = EscalationLoop(env.store, env.policies, roster, ctx.clock)
+        from warroom.escalation import EscalationLoop  # the engine: loaded by `watch` only
+
+        loop = EscalationLoop(
+            env.store, env.policies, roster, ctx.clock, lease=timedelta(seconds=lease)
+        )
         if once:
             report = await loop.tick()
             await loop.drain()

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sys
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 import click
 
 from warroom.cli.context import CliContext, Env, answer, run
 from warroom.cli.output import local
 from warroom.cli.root import cli
-from warroom.oncall.handoff import HandoffCommands
-from warroom.oncall.review import HandoffReview, load_review
 from warroom.policy.roster import require_roster
 from warroom.text import printable
+
+if TYPE_CHECKING:  # the review loads with the verb
+    from warroom.oncall.review import HandoffReview
 
 pass_ctx = click.make_pass_decorator(CliContext)
 FMT = "%a %Y-%m-%d %H:%M %Z"
@@ -34,6 +36,8 @@ def handoff(click_ctx: click.Context, at: str | None, as_json: bool) -> None:
     ctx: CliContext = click_ctx.obj
 
     async def work(env: Env) -> None:
+        from warroom.oncall.review import load_review
+
         roster = require_roster(env.policies.directory)
         when = ctx.time(at, future=True) or env.store.clock.now()
         review = await load_review(env.store, env.policies, roster, when, env.tz)
@@ -129,6 +133,8 @@ def notes(ctx: CliContext, text: str, at: str | None) -> None:
     body = sys.stdin.read() if text == "-" else text
 
     async def work(env: Env) -> None:
+        from warroom.oncall.handoff import HandoffCommands
+
         roster = require_roster(env.policies.directory)
         cmds = HandoffCommands(env.store, env.policies, roster, env.commands.actor, env.tz)
         row = await cmds.save_notes(body, at=ctx.time(at))
@@ -147,6 +153,8 @@ def ack(ctx: CliContext, at: str | None) -> None:
     """Acknowledge the handoff as the incoming on-call (primary or secondary: each their own)."""
 
     async def work(env: Env) -> None:
+        from warroom.oncall.handoff import HandoffCommands
+
         roster = require_roster(env.policies.directory)
         cmds = HandoffCommands(env.store, env.policies, roster, env.commands.actor, env.tz)
         row = await cmds.acknowledge(at=ctx.time(at))

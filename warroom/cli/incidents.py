@@ -1,5 +1,5 @@
 """Incident verbs: declare, log, ack, assign, severity, phase, milestone, mitigate,
-resolve, close, list, show, verify."""
+resolve, close, list, show (verify: verify_cmd.py)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,15 @@ from datetime import tzinfo
 from typing import Any
 
 import click
-from sqlalchemy import select
-from sqlmodel import col
 
 from warroom.cli.context import CliContext, Env, emit_json, run
 from warroom.cli.output import fields, local, table
 from warroom.cli.root import cli
 from warroom.durations import hm, incident_durations
-from warroom.errors import BadInput, no_incident
+from warroom.errors import BadInput
 from warroom.incident.prefix import split_role_prefix
 from warroom.incident.queries import incident_summary, list_incidents, load_view
 from warroom.incident.refs import parse_ref
-from warroom.incident.timeline import verify_timelines
 from warroom.incident.verbs import Command, Note, perform
 from warroom.models import Incident
 from warroom.postmortem.overview import postmortem_list_note, postmortem_states
@@ -131,17 +128,32 @@ def parse_ref_str(ref: str) -> str:
 Echo = Callable[[Incident, tzinfo], str]
 
 
-def _verb(name: str, verb: str, help_text: str, echo: Echo, argument: str | None = None) -> None:
-    """``warroom NAME REF [ARGUMENT] [--at T]``: one verb of the registry, then ``echo``."""
+def _verb(
+    name: str,
+    verb: str,
+    help_text: str,
+    echo: Echo,
+    argument: str | None = None,
+    force: str | None = None,
+) -> None:
+    """``warroom NAME REF [ARGUMENT] [--at T] [--force]``: one verb of the registry, then
+    ``echo``. ``force``: the help of a ``--force`` that resolves over open checklist lines."""
 
-    def command(ctx: CliContext, ref: str, at: str | None, value: str = "") -> None:
+    def command(
+        ctx: CliContext, ref: str, at: str | None, value: str = "", force: bool = False
+    ) -> None:
         async def work(env: Env) -> None:
-            inc = (await perform(env.commands, ref, Command(verb, value, at=ctx.time(at)))).result
+            call = Command(
+                verb, value, at=ctx.time(at), refuse_open=verb == "resolved" and not force
+            )
+            inc = (await perform(env.commands, ref, call)).result
             click.echo(echo(inc, env.tz))
 
         run(ctx, work)
 
     decorated = at_option(command)
+    if force is not None:
+        decorated = click.option("--force", is_flag=True, help=force)(decorated)
     if argument is not None:
         decorated = click.argument("value", metavar=argument)(decorated)
     cli.command(name=name, help=help_text)(click.argument("ref")(pass_ctx(decorated)))
@@ -158,7 +170,14 @@ _verb(
     _milestone("acknowledged"),
 )
 _verb("mitigate", "mitigated", "Mark customer impact as stopped.", _milestone("mitigated"))
-_verb("resolve", "resolved", "Resolve an incident (only its IC may).", _milestone("resolved"))
+_verb(
+    "resolve",
+    "resolved",
+    "Resolve an incident (only its IC may). Refused (exit 2, naming them) while checklist "
+    "lines of the phases it leaves are open, unless --force.",
+    _milestone("resolved"),
+    force="Resolve even though checklist lines are still open (they are recorded as left open).",
+)
 _verb("close", "close", "Close a resolved incident (only its IC may).", _milestone("closed"))
 _verb(
     "severity",
@@ -287,7 +306,7 @@ def list_cmd(ctx: CliContext, show_all: bool, as_json: bool) -> None:
         if pm_note:
             click.echo(pm_note)
 
-    run(ctx, work)
+    run(ctx, work, read_only=True)
 
 
 @cli.command()
@@ -338,40 +357,4 @@ def show(ctx: CliContext, ref: str, as_json: bool) -> None:
         ]
         click.echo(table(["TIME", "ROLE", "AUTHOR", "KIND", "TEXT"], rows, max_width=200))
 
-    run(ctx, work)
-
-
-@cli.command()
-@click.argument("ref", required=False)
-@json_option
-@pass_ctx
-def verify(ctx: CliContext, ref: str | None, as_json: bool) -> None:
-    """Check the timeline hash chain of one incident (or all)."""
-
-    async def work(env: Env) -> int:
-        async with env.store.read() as s:
-            if ref:
-                ids = [parse_ref(ref)]
-                if await s.get(Incident, ids[0]) is None:
-                    raise no_incident(ids[0])
-            else:
-                q_ids = select(col(Incident.id)).order_by(col(Incident.id))
-                ids = [n for n in (await s.execute(q_ids)).scalars() if n is not None]
-            reports = await verify_timelines(s, ids)
-        if as_json:
-            emit_json(
-                [
-                    {"ref": r.ref, "entries": r.entries, "ok": r.ok, "problem": r.problem}
-                    for r in reports
-                ]
-            )
-        else:
-            for r in reports:
-                state = "ok" if r.ok else f"BROKEN: {r.problem}"
-                click.echo(f"{r.ref}  {r.entries} entries  {state}")
-            if not reports:
-                click.echo("No incidents to verify.")
-        return 0 if all(r.ok for r in reports) else 1
-
-    code = run(ctx, work)
-    raise SystemExit(code)
+    run(ctx, work, read_only=True)

@@ -4,15 +4,17 @@ against the targets, action items, post-mortems on time, repeats and on-call loa
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 import click
 
 from warroom.cli.context import CliContext, Env, answer, run
 from warroom.cli.output import local, table
 from warroom.cli.root import cli
-from warroom.metrics import MetricsReport, load_metrics, window
-from warroom.metrics.readout import HEADERS, LEGEND, figure_lines, severity_rows, spread_lines
 from warroom.policy.roster import load_roster
+
+if TYPE_CHECKING:  # the metrics load with the verb
+    from warroom.metrics import MetricsReport
 
 FMT = "%Y-%m-%d %H:%M %Z"
 
@@ -29,16 +31,20 @@ def metrics(ctx: CliContext, since: str | None, until: str | None, as_json: bool
     post-mortems on time, repeat incidents and pages per person per ISO week."""
 
     async def work(env: Env) -> None:
+        from warroom.metrics import load_metrics, window
+
         now = env.store.clock.now()
         span = window(now, ctx.time(since, "--since"), ctx.time(until, "--until"))
         roster = load_roster(env.policies.directory)
         report = await load_metrics(env.store, env.policies, span, tz=env.tz, roster=roster)
         answer(as_json, report, lambda: _print(report, env.tz))
 
-    run(ctx, work)
+    run(ctx, work, read_only=True)
 
 
 def _print(report: MetricsReport, tz: tzinfo) -> None:
+    from warroom.metrics.readout import HEADERS, LEGEND, figure_lines, severity_rows, spread_lines
+
     w = report.window
     n = report.count
     click.echo(

@@ -14,9 +14,7 @@ from warroom.cli.output import local, table
 from warroom.cli.root import cli
 from warroom.files import write_atomic
 from warroom.oncall.health import Violation, schedule_violations
-from warroom.oncall.ics import build_calendar, export_window
 from warroom.oncall.overrides import load_overrides
-from warroom.oncall.rotations import add_rotation
 from warroom.oncall.schedule import WEEKDAYS
 from warroom.oncall.summary import OnCallNow, health_report, load_oncall_now
 from warroom.policy.roster import Roster, require_roster
@@ -77,6 +75,8 @@ def oncall(
         roster = _roster(env)
         when = _when(ctx, env, at)
         if ics is not None:
+            from warroom.oncall.ics import build_calendar, export_window  # icalendar
+
             overrides = await load_overrides(env.store)
             start, end = export_window(roster, when, weeks)
             cal = build_calendar(roster, overrides, start, end, env.store.clock.now())
@@ -89,7 +89,7 @@ def oncall(
         view = await load_oncall_now(env.store, roster, env.policies, when)
         answer(as_json, view, lambda: _print_now(view, env.tz))
 
-    run(ctx, work)
+    run(ctx, work, read_only=True)
 
 
 def _print_now(view: OnCallNow, tz: tzinfo) -> None:
@@ -227,6 +227,8 @@ def rotation_add(
     """Add a rotation to roster.yaml (refused below the policy's minimum team size)."""
 
     async def work(env: Env) -> None:
+        from warroom.oncall.rotations import add_rotation  # the YAML writer
+
         roster = add_rotation(
             env.policies.directory,
             env.policies.oncall,

@@ -148,7 +148,7 @@ def swap(
 
 
 @oncall.command()
-@click.argument("override_id", type=int)
+@click.argument("override_id", type=click.IntRange(1, 2**63 - 1))  # a database id
 @pass_ctx
 def cancel(ctx: CliContext, override_id: int) -> None:
     """Cancel an override or swap (both halves); kept in the record as cancelled."""

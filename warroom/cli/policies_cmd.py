@@ -9,8 +9,8 @@ import click
 from warroom.cli.context import CliContext, guard
 from warroom.cli.root import cli
 from warroom.errors import PolicyError
-from warroom.escalation.roster_check import check_roster
 from warroom.policy import load_policies
+from warroom.policy.consistency import disagreements
 from warroom.policy.roster import roster_path
 
 
@@ -40,13 +40,23 @@ def check(ctx: CliContext, directory: str | None) -> None:
             f"status updates: {where} ({len(comms.audiences)} audiences, "
             f"{len(comms.stages)} stages, templates checked)"
         )
+        from warroom.escalation.roster_check import check_roster  # apprise
+
+        disagree = disagreements(p)
         roster, problems = check_roster(p)
         path = roster_path(p.directory)
-        if problems:
-            for problem in problems:
-                click.echo(f"warroom: {problem}", err=True)
-            n = len(problems)
-            raise PolicyError(f"{n} problem{'s' if n != 1 else ''} with the roster (listed above).")
+        for line in [*disagree, *map(str, problems)]:
+            click.echo(f"warroom: {line}", err=True)
+        if disagree or problems:
+            what = [
+                f"{n} problem{'s' if n != 1 else ''} {where}"
+                for n, where in (
+                    (len(disagree), "between the policy files"),
+                    (len(problems), "with the roster"),
+                )
+                if n
+            ]
+            raise PolicyError(f"{' and '.join(what)} (listed above).")
         if roster is None:
             click.echo(f"{path}: none yet (paging needs one; see data/roster.yaml for an example)")
         else:

@@ -2,7 +2,7 @@
 prepare its meeting.
 
     warroom postmortem INC-7                      the Markdown document on stdout
-    warroom postmortem INC-7 -o pm.md             ... written to a file (atomically)
+    warroom postmortem INC-7 -o pm.md             ... written to a file (atomically, 0600)
     warroom postmortem INC-7 --format json        the document as JSON
     warroom postmortem INC-7 --set root_cause="..." --set-file impact=impact.md
     warroom postmortem INC-7 --status in_review   Draft -> In Review -> Final
@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from warroom.cli.context import CliContext, Env, emit_json, guard, run
+from warroom.cli.file_mode import PRIVATE, file_mode_option
 from warroom.cli.root import cli
 from warroom.errors import BadInput
 from warroom.files import write_text_atomic
-from warroom.postmortem import load_document, render_markdown, to_json
-from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
-from warroom.postmortem.document import PostmortemDoc
 from warroom.postmortem.sections import STATUS_LABELS, title
 from warroom.text import printable
+
+if TYPE_CHECKING:
+    from warroom.postmortem.document import PostmortemDoc
 
 pass_ctx = click.make_pass_decorator(CliContext)
 
@@ -69,9 +71,9 @@ def _check_text(doc: PostmortemDoc, env: Env) -> str:
     return "\n".join(lines)
 
 
-def _emit(text: str, output: str | None, what: str) -> None:
+def _emit(text: str, output: str | None, what: str, mode: int = PRIVATE) -> None:
     if output:
-        path = write_text_atomic(output, text, "the document")
+        path = write_text_atomic(output, text, "the document", mode)
         click.echo(f"{what} written to {path}")
     else:
         click.echo(text, nl=False)
@@ -108,6 +110,7 @@ def _emit(text: str, output: str | None, what: str) -> None:
 @click.option("--status", metavar="STATUS", help="Move to draft, in_review or final.")
 @click.option("--agenda", is_flag=True, help="Print the meeting agenda and attendees.")
 @click.option("--check", is_flag=True, help="Say what is missing, the deadline and warnings.")
+@file_mode_option
 @pass_ctx
 def postmortem(
     ctx: CliContext,
@@ -120,6 +123,7 @@ def postmortem(
     status: str | None,
     agenda: bool,
     check: bool,
+    file_mode: int,
 ) -> None:
     """Write the post-mortem of incident REF (Markdown or JSON), or change it.
 
@@ -144,6 +148,10 @@ def postmortem(
     editing = bool(changes or author or status)
 
     async def work(env: Env) -> None:
+        # The document, its renderer and the agenda (Jinja2, Markdown) load here.
+        from warroom.postmortem import load_document, render_markdown, to_json
+        from warroom.postmortem.agenda import agenda_markdown, meeting_agenda
+
         if editing:
             if changes or author:
                 saved = await env.commands.save_sections(ref, changes, author=author)
@@ -164,7 +172,7 @@ def postmortem(
             _warn(doc)
             if output:
                 text = json.dumps(to_json(doc), indent=2) + "\n" if as_json else None
-                _emit(text or render_markdown(doc), output, "Post-mortem")
+                _emit(text or render_markdown(doc), output, "Post-mortem", file_mode)
             return
         doc = await load_document(env.store, env.policies, ref)
         if agenda:
@@ -177,7 +185,7 @@ def postmortem(
                 if as_json
                 else agenda_markdown(meeting, list(env.policies.postmortem.principles))
             )
-            _emit(text, output, "Meeting agenda")
+            _emit(text, output, "Meeting agenda", file_mode)
             return
         if check:
             if as_json:
@@ -195,7 +203,7 @@ def postmortem(
             text = json.dumps(to_json(doc), indent=2, ensure_ascii=False) + "\n"
         else:
             text = render_markdown(doc)
-        _emit(text, output, "Post-mortem")
+        _emit(text, output, "Post-mortem", file_mode)
         _warn(doc)
 
     run(ctx, work)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import select
@@ -13,11 +13,14 @@ from sqlmodel import col
 from warroom.cli.context import CliContext, Env, bad, emit_json, run
 from warroom.cli.output import local
 from warroom.cli.root import cli
-from warroom.comms.updates import Posted, deliver_now
+from warroom.comms.destinations import delivery_shown
 from warroom.models import Delivery
 from warroom.notify import AppriseSender
 from warroom.text import printable
 from warroom.timeparse import iso_z
+
+if TYPE_CHECKING:  # the outbox loads with the verb
+    from warroom.comms.updates import Posted
 
 pass_ctx = click.make_pass_decorator(CliContext)
 
@@ -61,14 +64,13 @@ def status(
     async def work(env: Env) -> None:
         posted = await env.commands.post_update(ref, audience=audience, stage=stage, text=text)
         if send and posted.delivery_ids:
-            await deliver_now(env.store, AppriseSender(), posted.delivery_ids)
+            from warroom.comms.updates import deliver_now
+
+            await deliver_now(env.store, AppriseSender(), posted.delivery_ids, env.policies)
         async with env.store.read() as s:
             q = select(Delivery).where(col(Delivery.id).in_(posted.delivery_ids))
             rows = {d.id: d for d in (await s.execute(q)).scalars()}
-        deliveries = [
-            _delivery_json(rows[i], dest.label)
-            for i, dest in zip(posted.delivery_ids, posted.queued, strict=True)
-        ]
+        deliveries = [_delivery_json(rows[i]) for i in posted.delivery_ids]
         if as_json:
             emit_json(_json(posted, deliveries))
         else:
@@ -77,9 +79,10 @@ def status(
     run(ctx, work)
 
 
-def _delivery_json(d: Delivery, label: str) -> dict[str, Any]:
+def _delivery_json(d: Delivery) -> dict[str, Any]:
     return {
-        "destination": label,
+        "destination": d.destination_label or delivery_shown(d),  # never the URL
+        "destination_id": d.destination,  # which one of the audience's: AUDIENCE#N
         "method": d.method,
         "status": d.status,
         "attempts": d.attempts,
@@ -119,7 +122,7 @@ def _echo(p: Posted, deliveries: list[dict[str, Any]], env: Env) -> None:
     for line in u.text.splitlines():
         click.echo(f"  {printable(line)}")
     if p.held:
-        names = ", ".join(d.label for d in p.held)
+        names = ", ".join(d.shown for d in p.held)
         click.echo(f"Not delivered: {p.ref} is a drill (would have gone to {names}).")
     elif not deliveries:
         click.echo(
@@ -137,7 +140,8 @@ def _echo(p: Posted, deliveries: list[dict[str, Any]], env: Env) -> None:
             state = f"not sent yet ({printable(d['last_error'] or '')}); retrying from {when}"
         else:
             state = "queued (sent by `warroom watch` or an open console)"
-        click.echo(f"  -> {d['destination']}: {state}")
+        where = f"{d['destination_id']} ({d['destination']})" if d["destination_id"] else ""
+        click.echo(f"  -> {where or d['destination']}: {state}")
     if p.next_update_at is not None:
         click.echo(f"Next update due by {local(p.next_update_at, env.tz, '%H:%M %Z')}.")
     for w in p.warnings:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from warroom.durations import hm
 from warroom.errors import PolicyError
 from warroom.incident.milestones import MILESTONES
 from warroom.policy.communications import CommunicationsPolicy
-from warroom.templating import sandboxed_environment
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 SUFFIX = ".txt.j2"
 
@@ -42,6 +41,8 @@ def _finalize(value: Any) -> Any:
 
 
 def environment(folder: Path) -> SandboxedEnvironment:
+    from warroom.templating import sandboxed_environment  # Jinja2: on the first render
+
     return sandboxed_environment(folder, _finalize, (("hm", minutes_text), ("time", clock_time)))
 
 
@@ -56,6 +57,8 @@ def candidates(audience: str, stage: str) -> list[str]:
 
 def _where(exc: BaseException, fallback: str) -> str:
     """``FILE at line N`` from a Jinja2 error (its traceback has the template's frames)."""
+    import jinja2
+
     if isinstance(exc, jinja2.TemplateSyntaxError):
         name = exc.filename or exc.name or fallback
         return f"{name} at line {exc.lineno}"
@@ -78,6 +81,8 @@ def render(
 ) -> str:
     """The update's text from the template of (audience, stage). A missing or broken
     template is a :class:`PolicyError` naming the file and line."""
+    import jinja2
+
     root = folder(policy, directory)
     names = candidates(audience, stage)
     try:

@@ -118,12 +118,13 @@ async def audiences_updated(s: Any, incident_id: int) -> set[str]:
 
 
 async def deliver_now(
-    store: Store, sender: Sender, delivery_ids: list[int]
+    store: Store, sender: Sender, delivery_ids: list[int], policies: Policies | None = None
 ) -> list[delivery.Outcome]:
-    """One first attempt at these queued deliveries (the outbox retries what fails)."""
+    """One first attempt at these queued deliveries (the outbox retries what fails);
+    ``policies`` (and the environment) resolve the destinations' URLs."""
     if not delivery_ids:
         return []
     claimed = await delivery.claim_due(
-        store, None, limit=len(delivery_ids), only=list(delivery_ids)
+        store, None, limit=len(delivery_ids), only=list(delivery_ids), policies=policies
     )
     return await delivery.send_all(store, sender, claimed)

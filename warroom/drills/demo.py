@@ -23,12 +23,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from platformdirs import user_data_dir
-from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 
 from warroom.clock import ManualClock
+from warroom.drills.demo_cache import cached_history, copy_template, template_key
+from warroom.drills.demo_data import (
+    HistoryFile,
+    OpenFile,
+    OpenIncident,
+    PastIncident,
+    load_data,
+)
 from warroom.drills.events import MOVES_ENGINE, Event, run_event
 from warroom.errors import PolicyError
 from warroom.escalation import EscalationLoop, plan
@@ -40,82 +46,14 @@ from warroom.incident.verbs import Command, Note, perform
 from warroom.models import ActionItem, Incident, TimelineEntry
 from warroom.notify import DrillSender
 from warroom.oncall.segments import person_on_call
-from warroom.policy import Policies, load_policies
+from warroom.policy import Policies
+from warroom.policy.cached import load_policies  # the last load, while nothing changed
 from warroom.policy.roster import ROSTER_FILE, Roster, load_roster
 from warroom.store import Store
-from warroom.strict import HHMM, Strict, time_of
+from warroom.strict import time_of
 
 ENGINE_NAME = "warroom demo"
 MAX_ENGINE_STEPS = 2000
-# --- the data files ------------------------------------------------------------------
-
-
-class OpenIncident(Strict):
-    key: str
-    title: str
-    severity: int = Field(ge=1, le=4)
-    declared: float = Field(ge=0)  # minutes before the demo's "now"
-    started: float | None = None  # minutes after the declaration (negative: before)
-    detected: float | None = None
-    by: str
-    ic: str | None = None
-    war_room: bool | None = None
-    bridge: str | None = None
-    events: list[Event] = Field(default_factory=list)
-
-
-class OpenFile(Strict):
-    you: str
-    incidents: list[OpenIncident]
-
-
-class PastAction(Strict):
-    title: str
-    owner: str
-    priority: str = "P2"
-    kind: str = "preventive"
-    due_days: int = Field(ge=0)
-    done_days: int | None = Field(default=None, ge=0)
-
-
-class PastIncident(Strict):
-    title: str
-    severity: int = Field(ge=1, le=4)
-    days_ago: int = Field(ge=1)
-    hour: HHMM  # UTC
-    started: float
-    detected: float
-    ic: str
-    tech: str | None = None  # a name, or "oncall" (the primary on-call at the time)
-    ack: float
-    mitigated: float
-    resolved: float
-    closed_days: float
-    notes: list[Event] = Field(default_factory=list)  # events of the one format
-    actions: list[PastAction] = Field(default_factory=list)
-
-
-class HistoryFile(Strict):
-    incidents: list[PastIncident]
-
-
-def _load(path: Path, model: type[BaseModel]) -> BaseModel:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return model.model_validate(data)
-    except FileNotFoundError:
-        raise PolicyError(f"{path}: the demo data file is missing.") from None
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise PolicyError(f"{path}: the demo data is broken: {exc}") from None
-
-
-def demo_actor(data_dir: Path) -> str:
-    """Whom the demo console acts as by default (the SEV1's incident commander)."""
-    opened = _load(data_dir / "demo" / "open.yaml", OpenFile)
-    assert isinstance(opened, OpenFile)
-    return opened.you
-
-
 # --- where the demo lives ------------------------------------------------------------
 
 
@@ -352,30 +290,53 @@ async def build_demo(
     policies_dir: Path,
     data_dir: Path,
     now: datetime,
+    *,
+    cache_dir: Path | None = None,
 ) -> DemoSummary:
-    """Rebuild the demo database at ``db_path`` as it would be at ``now``.
+    """Rebuild the demo database at ``db_path`` as it would be at ``now``: the history
+    as it stood at the start of the (UTC) day, then the open incidents to the minute.
 
-    ``policies_dir`` must hold the demo roster (see :func:`prepare_policies`).
+    ``policies_dir`` must hold the demo roster (see :func:`prepare_policies`). With
+    ``cache_dir`` the history is played once a day into a template there and copied
+    (:mod:`warroom.drills.demo_cache`); the database is the same either way.
     """
     policies = load_policies(policies_dir)
     roster = load_roster(policies_dir)
     if roster is None:
         raise PolicyError(f"{policies_dir}: the demo needs {ROSTER_FILE} beside the policies.")
-    opened = _load(data_dir / "demo" / "open.yaml", OpenFile)
-    history = _load(data_dir / "demo" / "history.yaml", HistoryFile)
+    opened = load_data(data_dir / "demo" / "open.yaml", OpenFile)
+    history_file = data_dir / "demo" / "history.yaml"
+    history = load_data(history_file, HistoryFile)
     assert isinstance(opened, OpenFile) and isinstance(history, HistoryFile)
 
     remove_database(db_path)
     now = now.astimezone(UTC).replace(microsecond=0)
-    start = now - timedelta(days=max((i.days_ago for i in history.incidents), default=1) + 1)
-    clock = ManualClock(start)
+    day = now.replace(hour=0, minute=0, second=0)
+
+    async def play_history(target: Path) -> None:
+        start = day - timedelta(days=max((i.days_ago for i in history.incidents), default=1) + 1)
+        clock = ManualClock(start)
+        async with await Store.open(target, clock) as store:
+            player = _Player(store, policies, roster, clock)
+            for n, past in enumerate(history.incidents):
+                _past_events(player, n, past, day)
+            await player.play(day)
+
+    template = None
+    if cache_dir is not None:
+        key = template_key(day, [policies_dir, history_file])
+        template = await cached_history(cache_dir, key, play_history)
+    if template is not None:
+        copy_template(template, db_path)
+    else:
+        await play_history(db_path)
+    if os.name == "posix":
+        db_path.chmod(0o600)
+    first = min((now - timedelta(minutes=i.declared) for i in opened.incidents), default=now)
+    clock = ManualClock(first)
     store = await Store.open(db_path, clock)
     try:
-        if os.name == "posix":
-            db_path.chmod(0o600)
         player = _Player(store, policies, roster, clock)
-        for n, past in enumerate(history.incidents):
-            _past_events(player, n, past, now)
         for inc in opened.incidents:
             _open_events(player, inc, now)
         await player.play(now)

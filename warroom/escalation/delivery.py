@@ -1,11 +1,14 @@
 """Delivering the notifications a firing scheduled, with retries, never twice at once.
 
-Each :class:`Delivery` row is claimed before it is sent by a conditional update
-(``attempts`` moves on and ``next_attempt_at`` becomes a lease), so two processes never
-send the same notification at the same time. A process that dies after the claim
-leaves the lease to expire and another one retries (at-least-once in that one case).
-A failure is retried with exponential backoff and written on the timeline; after
-``MAX_ATTEMPTS`` the delivery is given up, also on the timeline.
+Each :class:`Delivery` row is claimed before it is sent (:mod:`.claims`: a lease token
+per message, the rate limits of :mod:`.throttle` holding pages back and bundling them),
+and the claim is confirmed right before the request (fencing), so two processes never
+send the same notification. A process that dies after the claim leaves the lease to
+expire and another one retries; one that died mid-send leaves a send in doubt, retried
+and marked "may have been sent twice" (:mod:`.owners`: a live, suspended sender on this
+machine gets the time to finish it first). A failure is retried with exponential
+backoff and written on the timeline; after ``MAX_ATTEMPTS`` the delivery is given up,
+also on the timeline.
 
 The same outbox carries stakeholder status updates (``Delivery.status_update_id``, see
 :mod:`warroom.comms`): one row per destination URL, sent and retried the same way, never
@@ -22,35 +25,38 @@ on its timeline after the page.
 from __future__ import annotations
 
 import asyncio
-import uuid
+import os
 from collections import defaultdict
-from collections.abc import Collection
-from datetime import datetime
-from typing import Any
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from warroom.clock import utc
+from warroom.durations import how_long
+from warroom.escalation import throttle
 from warroom.escalation.attempts import LEASE as LEASE
-from warroom.escalation.attempts import SEND_TIMEOUT, SENDING, apply_attempt
+from warroom.escalation.attempts import SEND_TIMEOUT, apply_attempt, note_for
 from warroom.escalation.attempts import Attempt as Attempt
 from warroom.escalation.attempts import Claimed as Claimed
 from warroom.escalation.attempts import Outcome as Outcome
+from warroom.escalation.claims import claim_due as claim_due
+from warroom.escalation.claims import confirm
 from warroom.escalation.firing import ENGINE_AUTHOR
 from warroom.incident.mutation import append_entry, record_change
-from warroom.models import Delivery, EscalationFiring, Incident, StatusUpdate, TimelineEntry
-from warroom.notify import DeliveryFailed, Message, Sender
-from warroom.policy.roster import Roster
+from warroom.models import Delivery, EscalationFiring, Incident, TimelineEntry
+from warroom.notify import DeliveryFailed, Sender
 from warroom.store import Store
 
-
-def _note(firing: EscalationFiring, person: str, method: str) -> dict[str, Any]:
-    for n in firing.detail.get("notifications", []):
-        if n.get("person", "").casefold() == person.casefold() and n.get("method") == method:
-            return dict(n)
-    return {}
+# Requests one sender has in flight at once: the default thread pool's size, so no
+# request waits for a thread past the lease it was confirmed under.
+SEND_SLOTS = min(32, (os.cpu_count() or 1) + 4)
+# A request's timeout is counted in steps of this: a suspension of the process counts
+# as one step, not as its length (see _answered).
+TICK = 0.25
+LAPSED = "the claim lapsed before the send"
 
 
 async def _acked_people(s: AsyncSession, incident_ids: list[int]) -> dict[int, dict[str, datetime]]:
@@ -80,7 +86,7 @@ def stop_reason(
         return f"{inc.ref} was resolved"
     if firing.detail.get("condition") == "no_ack" and inc.acknowledged_at is not None:
         return f"{inc.ref} was acknowledged by {inc.acknowledged_by or 'someone'}"
-    note = _note(firing, d.person, d.method)
+    note = note_for(firing, d.person, d.method)
     for who in note.get("stop_if_acked", []):
         seen = active.get(who.casefold())
         if seen is not None and seen >= firing.fired_at:
@@ -165,190 +171,103 @@ async def next_due(store: Store) -> datetime | None:
     return utc(at) if at is not None else None
 
 
-def _message(firing: EscalationFiring, inc: Incident, label: str) -> Message:
-    d = firing.detail
-    drill = "[DRILL] " if inc.drill else ""
-    title = f"{drill}SEV{d.get('severity', inc.severity)} {inc.ref}: {inc.title}"
-    body = f"{drill}{d.get('summary', '')}. {d.get('action', '')}. You are paged as {label}."
-    return Message(title=title, body=body)
+def _timeout(lease: timedelta) -> timedelta:
+    """How long one request may take under ``lease``: 30 s, or half a shorter lease."""
+    return min(SEND_TIMEOUT, lease / 2)
 
 
-def _status_claim(
-    d: Delivery, update: StatusUpdate, inc: Incident, token: str, maybe_sent: bool
-) -> Claimed:
-    drill = "[DRILL] " if inc.drill else ""
-    what = f"{update.audience} status update" + (f" ({update.stage})" if update.stage else "")
-    title = d.title or f"{inc.ref} status update"
-    return Claimed(
-        d.id or 0,
-        inc.id or 0,
-        d.person,
-        d.method,
-        d.attempts,
-        d.url,
-        Message(title=drill + title, body=update.text),
-        d.person,
-        what,
-        kind="status",
-        token=token,
-        maybe_sent=maybe_sent,
-    )
+async def _answered(task: asyncio.Future[None], seconds: float) -> bool:
+    """Wait for ``task`` at most ``seconds`` of this process's own time: a suspension
+    (SIGSTOP, a laptop lid) counts for at most one :data:`TICK`, so a request started
+    before it, and answered meanwhile or soon after, is read and recorded when the
+    process wakes instead of counting as unanswered (it did go out)."""
+    loop = asyncio.get_running_loop()
+    left = seconds
+    while left > 0:
+        started = loop.time()
+        done, _ = await asyncio.wait({task}, timeout=min(TICK, left))
+        if done:
+            return True
+        left -= min(loop.time() - started, TICK)
+    return task.done()
 
 
-async def claim_due(
-    store: Store,
-    roster: Roster | None,
-    limit: int = 50,
-    *,
-    only: list[int] | None = None,
-    sending: Collection[int] = (),
-) -> list[Claimed]:
-    """Claim up to ``limit`` notifications due now (of ``only`` these deliveries, when
-    given; never those in ``sending``, the caller's own sends still in flight, whose
-    lease may have run out on a fast drill clock); each claimed one is ours alone to send.
-
-    One conditional UPDATE stamps them with a fresh token and a lease; whoever's token
-    a row carries afterwards owns that attempt."""
-    now = store.clock.now()
-    token = uuid.uuid4().hex
-    due = (
-        select(col(Delivery.id))
-        .where(col(Delivery.status) == "pending", col(Delivery.next_attempt_at) <= now)
-        .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
-        .limit(limit)
-    )
-    if only is not None:
-        due = due.where(col(Delivery.id).in_(only))
-    if sending:
-        due = due.where(col(Delivery.id).not_in(list(sending)))
-    async with store.read() as s:  # cheap check first: most ticks have nothing to send
-        if (await s.execute(due.limit(1))).first() is None:
-            return []
-
-    async def work(s: AsyncSession) -> list[Claimed]:
-        ids = list((await s.execute(due)).scalars())
-        if not ids:
-            return []
-        q_prev = select(col(Delivery.id), col(Delivery.claimed_by)).where(col(Delivery.id).in_(ids))
-        started = {i for i, by in (await s.execute(q_prev)).all() if (by or "").endswith(SENDING)}
-        await s.execute(
-            update(Delivery)
-            .where(
-                col(Delivery.id).in_(ids),
-                col(Delivery.status) == "pending",
-                col(Delivery.next_attempt_at) <= now,
-            )
-            .values(attempts=Delivery.attempts + 1, next_attempt_at=now + LEASE, claimed_by=token)
-            .execution_options(synchronize_session=False)
-        )
-        rows = (
-            await s.execute(
-                select(Delivery, EscalationFiring, StatusUpdate, Incident)
-                .outerjoin(EscalationFiring, col(EscalationFiring.id) == col(Delivery.firing_id))
-                .outerjoin(StatusUpdate, col(StatusUpdate.id) == col(Delivery.status_update_id))
-                .join(Incident, col(Incident.id) == col(Delivery.incident_id))
-                .where(col(Delivery.claimed_by) == token, col(Delivery.id).in_(ids))
-                .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
-                .execution_options(populate_existing=True)
-            )
-        ).all()
-        out: list[Claimed] = []
-        for d, firing, status_update, inc in rows:
-            if firing is None:
-                if status_update is not None:
-                    out.append(_status_claim(d, status_update, inc, token, d.id in started))
-                continue
-            note = _note(firing, d.person, d.method)
-            spec = roster.person(d.person) if roster else None
-            url = dict(spec.contacts).get(d.method) if spec else None  # type: ignore[call-overload]
-            label = str(note.get("label", "on the escalation"))
-            out.append(
-                Claimed(
-                    d.id or 0,
-                    inc.id or 0,
-                    d.person,
-                    d.method,
-                    d.attempts,
-                    url,
-                    _message(firing, inc, label),
-                    label,
-                    str(firing.detail.get("summary", "")),
-                    token=token,
-                    maybe_sent=d.id in started,
-                )
-            )
-        return out
-
-    return await store.transaction(work)
+def _retrieve(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # an abandoned send's error must not be logged as unretrieved
 
 
-async def confirm_claims(store: Store, claimed: list[Claimed]) -> set[int]:
-    """Right before the sends: which claims are still ours? A conditional UPDATE per
-    row checks the token and the lease and marks the send started (fencing), all in
-    one transaction: a sender suspended past its lease finds another sender's token
-    and never sends from its stale batch. Returns the delivery ids still ours."""
-    now = store.clock.now()
-
-    async def work(s: AsyncSession) -> set[int]:
-        ours: set[int] = set()
-        for c in claimed:
-            done = await s.execute(
-                update(Delivery)
-                .where(
-                    col(Delivery.id) == c.delivery_id,
-                    col(Delivery.claimed_by) == c.token,
-                    col(Delivery.status) == "pending",
-                    col(Delivery.next_attempt_at) > now,
-                )
-                .values(claimed_by=c.token + SENDING)
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(done, "rowcount", 0):
-                ours.add(c.delivery_id)
-        return ours
-
-    return await store.transaction(work)
-
-
-async def attempt(sender: Sender, c: Claimed) -> Attempt:
-    """Send one claimed (and confirmed) notification; a failure is returned, never
-    raised."""
+async def attempt(sender: Sender, c: Claimed, lease: timedelta = LEASE) -> Attempt:
+    """Send one claimed (and confirmed) message, with the pages bundled in it; a
+    failure is returned, never raised. A request gets at most :func:`_timeout`; one that
+    was answered while this process was suspended (SIGSTOP: every deadline passes at
+    once when it wakes) gets a moment to be read before it counts as unanswered."""
     if c.url is None and c.kind == "status":
-        return Attempt(c, "the destination has no URL", True)
+        return Attempt(c, f"{c.person}'s destination is not in this configuration any more", True)
     if c.url is None:
         return Attempt(c, f"{c.person} has no {c.method} contact in roster.yaml", True)
-    try:
-        await asyncio.wait_for(sender.send(c.url, c.message), SEND_TIMEOUT.total_seconds())
-    except TimeoutError:
-        return Attempt(c, f"no answer within {SEND_TIMEOUT.seconds} s", False)
-    except DeliveryFailed as exc:
+    limit = _timeout(lease)
+    task = asyncio.ensure_future(sender.send(c.url, throttle.bundle_message(c, c.bundle)))
+    if not await _answered(task, limit.total_seconds()):
+        task.add_done_callback(_retrieve)
+        task.cancel()
+        return Attempt(c, f"no answer within {how_long(limit)}", False, in_doubt=True)
+    exc = task.exception()
+    if isinstance(exc, DeliveryFailed):
         return Attempt(c, str(exc), exc.permanent)
-    except Exception as exc:  # a broken plugin must not stop the engine
+    if exc is not None:  # a broken plugin must not stop the engine
         return Attempt(c, f"{type(exc).__name__}: {exc}", False)
     return Attempt(c, None, False)
 
 
-async def send_all(store: Store, sender: Sender, claimed: list[Claimed]) -> list[Outcome]:
-    """Send claimed notifications concurrently, then record every result in one
-    transaction (one timeline entry each)."""
-    sendable = [c for c in claimed if c.url is not None]
-    ours = await confirm_claims(store, sendable) if sendable else set()
-    go = [c for c in claimed if c.url is None or c.delivery_id in ours]
-    attempts = await asyncio.gather(*(attempt(sender, c) for c in go))
-    lapsed = [
-        Outcome(c.delivery_id, c.person, c.method, False, "the claim lapsed before the send")
-        for c in claimed
-        if c.url is not None and c.delivery_id not in ours
-    ]
-    return (await record(store, list(attempts)) if attempts else []) + lapsed
+async def send_all(
+    store: Store, sender: Sender, claimed: list[Claimed], lease: timedelta = LEASE
+) -> list[Outcome]:
+    """Send claimed messages, :data:`SEND_SLOTS` at a time: each group is confirmed
+    (fencing) right before its requests, sent concurrently and recorded in one
+    transaction (one timeline entry each) before the next group starts; the claims
+    still waiting keep their leases."""
+    out: list[Outcome] = []
+    queue = list(claimed)
+    while queue:
+        group, queue = queue[:SEND_SLOTS], queue[SEND_SLOTS:]
+        sendable = [c for c in group if c.url is not None]
+        go, lost = await confirm(store, sendable, lease, keep=queue)
+        go += [c for c in group if c.url is None]
+        attempts = list(await asyncio.gather(*(attempt(sender, c, lease) for c in go)))
+        attempts += [Attempt(c, LAPSED, False, lapsed=True) for c in lost]
+        out += await record(store, attempts)
+    return out
+
+
+async def confirm_claims(
+    store: Store, claimed: list[Claimed], lease: timedelta = LEASE
+) -> set[int]:
+    """Confirm ``claimed`` (see :func:`.claims.confirm`): the delivery ids still ours,
+    each marked as being sent."""
+    go, lost = await confirm(store, claimed, lease)
+    if lost:
+        await record(store, [Attempt(c, LAPSED, False, lapsed=True) for c in lost])
+    return {p.delivery_id for c in go for p in (c, *c.bundle)}
+
+
+def _expand(a: Attempt) -> list[Attempt]:
+    """A message's attempt, and the same result for every page bundled in it."""
+    c = a.claimed
+    return [a, *(replace(a, claimed=r, carrier=c) for r in c.bundle)]
 
 
 async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
+    """Record the results of ``attempts`` (and of the pages bundled in them) in one
+    transaction: one "paged ..." entry per page for the people reached together, one
+    entry per failure and per bundled page."""
+    every = [e for a in attempts for e in _expand(a)]
+
     async def work(s: AsyncSession) -> list[Outcome]:
-        ids = [a.claimed.delivery_id for a in attempts]
+        ids = [a.claimed.delivery_id for a in every]
         q = select(Delivery).where(col(Delivery.id).in_(ids))
         rows = {d.id: d for d in (await s.execute(q)).scalars()}  # the write lock is held
-        iids = sorted({a.claimed.incident_id for a in attempts})
+        iids = sorted({a.claimed.incident_id for a in every})
         q2 = (
             select(Incident)
             .where(col(Incident.id).in_(iids))
@@ -358,17 +277,16 @@ async def record(store: Store, attempts: list[Attempt]) -> list[Outcome]:
         incs = {i.id: i for i in (await s.execute(q2)).scalars()}
         now = store.clock.now()
         out = []
-        # One "paged ..." entry per page for the people reached together; one entry per
-        # failure.
         sent: dict[tuple[int, str], list[str]] = defaultdict(list)
         written: set[int] = set()
-        for a in attempts:
+        for a in every:
             inc = incs[a.claimed.incident_id]
             outcome, kind, text = apply_attempt(rows[a.claimed.delivery_id], inc, a, now)
-            out.append(outcome)
+            if a.carrier is None:
+                out.append(outcome)
             if text is None:  # a stale attempt's failure: the row is someone else's now
                 continue
-            if outcome.ok and a.claimed.kind == "page":
+            if outcome.ok and a.claimed.kind == "page" and a.carrier is None:
                 sent[(inc.id or 0, a.claimed.summary)].append(text)
                 continue
             written.add(await engine_entry(s, inc, kind, text, now))

@@ -172,6 +172,7 @@ class _Scheduled:
     plan: list[Notification]
     covered: dict[str, str] = field(default_factory=dict)  # person -> later step paging them
     superseded: list[str] = field(default_factory=list)  # overdue notifications it replaces
+    due_now: set[tuple[str, str]] = field(default_factory=set)  # (person, method) replaced
 
 
 def _covers(later: _Scheduled, m: Notification, earlier: _Scheduled, n: Notification) -> bool:
@@ -215,7 +216,9 @@ async def _supersede(
 ) -> None:
     """Pending notifications of earlier pages of this incident, overdue (their sender
     was not running) and to a person and method a page fired now notifies again, are
-    not sent: the person gets the new page instead, not both at once."""
+    not sent: the person gets the new page instead, not both at once, and now (a
+    replacement the new page would send later, a level further up its chain, goes out
+    at once: it never delays a notification that is due)."""
     fresh: dict[tuple[str, str], _Scheduled] = {}
     for item in batch:
         for n in item.plan:
@@ -238,6 +241,7 @@ async def _supersede(
             d.status, d.next_attempt_at = "cancelled", None
             d.last_error = f"not sent: superseded by {by.step.step_id}, fired at {iso_z(now)}"
             by.superseded.append(f"{d.person} via {d.method} ({key})")
+            by.due_now.add((d.person.casefold(), d.method))
 
 
 async def _fire(
@@ -292,6 +296,7 @@ async def _fire(
     for n in plan_:
         if n.contact is None:
             unreachable.append(n.person)
+        replaces = (n.person.casefold(), n.method) in item.due_now
         s.add(
             Delivery(
                 firing_id=firing.id,
@@ -300,7 +305,7 @@ async def _fire(
                 method=n.method,
                 status="pending" if n.contact else "failed",
                 last_error=None if n.contact else f"{n.person} has no contact in roster.yaml",
-                next_attempt_at=now + timedelta(minutes=n.offset_minutes),
+                next_attempt_at=now + timedelta(minutes=0 if replaces else n.offset_minutes),
                 created_at=now,
             )
         )

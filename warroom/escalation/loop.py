@@ -64,6 +64,7 @@ class EscalationLoop:
         sender: Sender | None = None,
         late_threshold: timedelta = timedelta(seconds=60),
         max_in_flight: int = 64,
+        lease: timedelta = delivery.LEASE,
     ) -> None:
         self.store = store
         self.policies = policies
@@ -73,6 +74,7 @@ class EscalationLoop:
         self.sender: Sender = sender or AppriseSender()
         self.late_threshold = late_threshold
         self.max_in_flight = max_in_flight
+        self.lease = lease  # how long a claim is ours to send (``watch --lease``)
         self.snapshots: dict[int, IncidentSnapshot] = {}
         self.last_error: str | None = None
         # The latest delivery results, for a console or ``watch`` to show (bounded).
@@ -202,12 +204,18 @@ class EscalationLoop:
         if room <= 0:
             return 0
         claimed = await delivery.claim_due(
-            self.store, self.roster, limit=room, sending=self._sending
+            self.store,
+            self.roster,
+            limit=room,
+            sending=self._sending,
+            policies=self.policies,
+            lease=self.lease,
+            limits=self.policies.oncall.notification_limits,
         )
         self._deliveries_dirty = True
         if claimed:
             self._in_flight += len(claimed)
-            self._sending.update(c.delivery_id for c in claimed)
+            self._sending.update(p.delivery_id for c in claimed for p in (c, *c.bundle))
             task = asyncio.create_task(self._deliver(claimed))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -215,13 +223,14 @@ class EscalationLoop:
 
     async def _deliver(self, claimed: list[delivery.Claimed]) -> None:
         try:
-            self.outcomes.extend(await delivery.send_all(self.store, self.sender, claimed))
+            sent = await delivery.send_all(self.store, self.sender, claimed, self.lease)
+            self.outcomes.extend(sent)
         except Exception as exc:  # recording failed (database gone?): the lease expires
             log.exception("recording a delivery failed")
             self.last_error = f"{type(exc).__name__}: {exc}"
         finally:
             self._in_flight -= len(claimed)
-            self._sending.difference_update(c.delivery_id for c in claimed)
+            self._sending.difference_update(p.delivery_id for c in claimed for p in (c, *c.bundle))
             self._deliveries_dirty = True
 
     async def drain(self) -> None:

@@ -55,11 +55,22 @@ def check_roster(policies: Policies) -> tuple[Roster | None, list[Problem]]:
     problems: list[Problem] = []
     people = data.get("people") or []
     names: set[str] = set()
+    first_of: dict[str, tuple[int, str]] = {}  # casefolded name -> (index, name)
     for i, p in enumerate(people if isinstance(people, list) else []):
         if not isinstance(p, dict):
             continue
         name = str(p.get("name", ""))
         names.add(name)
+        twin = first_of.setdefault(name.casefold(), (i, name))
+        if twin[0] != i:
+            problems.append(
+                Problem(
+                    f,
+                    f"people.{i}.name",
+                    f"{name!r} is already the name of people.{twin[0]} ({twin[1]!r}; names "
+                    "are compared ignoring case): one entry per person",
+                )
+            )
         contacts = p.get("contacts") or {}
         if isinstance(contacts, dict):
             if not contacts:
@@ -76,10 +87,20 @@ def check_roster(policies: Policies) -> tuple[Roster | None, list[Problem]]:
                     )
     rotations = data.get("rotations") or []
     kinds: set[str] = set()
+    ids: dict[str, int] = {}
     for i, r in enumerate(rotations if isinstance(rotations, list) else []):
         if not isinstance(r, dict):
             continue
         kinds.add(str(r.get("kind", "primary")))
+        rid = str(r.get("id", ""))
+        if ids.setdefault(rid, i) != i:
+            problems.append(
+                Problem(
+                    f,
+                    f"rotations.{i}.id",
+                    f"the id {rid!r} is already used by rotations.{ids[rid]}",
+                )
+            )
         for j, m in enumerate(_list(r.get("members"))):
             if m not in names:
                 problems.append(Problem(f, f"rotations.{i}.members.{j}", f"{m!r} is not in people"))
@@ -103,10 +124,11 @@ def check_roster(policies: Policies) -> tuple[Roster | None, list[Problem]]:
         roster = Roster.model_validate(data)
     except ValidationError as exc:
         for e in exc.errors():
-            if not e["loc"]:  # cross-reference errors, reported one by one above
+            msg = e["msg"].removeprefix("Value error, ")
+            if not e["loc"] and problems:  # cross-references, reported one by one above
                 continue
-            key = ".".join(str(x) for x in e["loc"])
-            problems.append(Problem(f, key, e["msg"].removeprefix("Value error, ")))
+            key = ".".join(str(x) for x in e["loc"]) or "(top level)"
+            problems.append(Problem(f, key, msg))
     problems += _unfilled(policies, kinds, filled)
     return roster, problems
 

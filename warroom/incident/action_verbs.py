@@ -4,7 +4,7 @@ row. Parsing and the rules are in :mod:`warroom.incident.actions`."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from warroom.errors import BadInput, NotFound
@@ -41,13 +41,18 @@ class ActionVerbs(CommandScope):
         priority: str = "P2",
         due: str | date | None = None,
     ) -> ActionItem:
-        """Add an action item to incident ``ref``. Owner and due date may follow later
-        (the console's ``/action TEXT`` captures just the title during the incident)."""
+        """Add an action item to incident ``ref``. The owner may follow later (the
+        console's ``/action TEXT`` captures just the title during the incident); without
+        a due date it is due the policy's days for its priority from today
+        (``postmortem.yaml`` ``action_item_due_days``)."""
         title = check_line(title, "action item title", MAX_ACTION_TITLE)
         kind = kind_id(kind)
         priority = priority_id(priority)
         who = owner_name(self.policies, owner) if owner else None
-        when = future_due(due, self._today()) if due is not None else None
+        today = self._today()
+        if due is None:
+            due = today + timedelta(days=self.policies.postmortem.action_item_due_days[priority])
+        when = future_due(due, today)
 
         async def work(m: Mutation) -> ActionItem:
             item = ActionItem(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import col
@@ -22,6 +23,7 @@ from warroom.clock import utc
 from warroom.errors import BadInput
 from warroom.incident import timeline
 from warroom.incident.action_verbs import ActionVerbs
+from warroom.incident.checklist import record_left_open
 from warroom.incident.declaration import channel_name, opens_war_room
 from warroom.incident.entry_verbs import EntryVerbs
 from warroom.incident.lifecycle import LifecycleVerbs, refuse_late_ack
@@ -33,10 +35,12 @@ from warroom.incident.roles import ROLE_NAMES, role_id, same_person
 from warroom.incident.status_verbs import StatusVerbs
 from warroom.incident.timeline import KINDS
 from warroom.models import ChecklistItem, Incident, RoleAssignment, SeverityChange
-from warroom.oncall.handoff import HandoffCommands
-from warroom.oncall.overrides import OnCallCommands
 from warroom.policy.roster import Roster, require_roster
 from warroom.text import MAX_NAME_CHARS, MAX_TITLE_CHARS, check_entry_text, check_line
+
+if TYPE_CHECKING:  # the schedule and handoff commands load with their first use
+    from warroom.oncall.handoff import HandoffCommands
+    from warroom.oncall.overrides import OnCallCommands
 
 # What a person may type as an entry; the other kinds are written by their own verb
 # (declare, ack, resolve ...) or the engine (page, delivery), and the post-mortem and
@@ -68,11 +72,15 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs, EntryV
     @property
     def oncall(self) -> OnCallCommands:
         """Overrides and swaps of the on-call schedule, made by this actor."""
+        from warroom.oncall.overrides import OnCallCommands
+
         return OnCallCommands(self.store, self.policies, self._roster(), self.actor, self.tz)
 
     @property
     def handoff(self) -> HandoffCommands:
         """Handoff notes and acknowledgments, by this actor."""
+        from warroom.oncall.handoff import HandoffCommands
+
         return HandoffCommands(self.store, self.policies, self._roster(), self.actor, self.tz)
 
     # --- declare ---------------------------------------------------------------------
@@ -127,6 +135,13 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs, EntryV
             channel = channel_name(self.policies, declared, title, inc.ref)
             inc.channel = channel if opens_room else None
             s.add(SeverityChange(incident_id=inc.id, at=declared, to_severity=sev, by=self.actor))
+            for phase in self.policies.warroom.workflow.phases:  # first: entries tick them
+                for i, item in enumerate(phase.checklist):
+                    s.add(
+                        ChecklistItem(
+                            incident_id=inc.id, phase=phase.id, position=i, text=item.text
+                        )
+                    )
             await m.entry("declared", f"Declared SEV{sev} ({level.name}): {title}")
             if opens_room:
                 text = f"War room opened: {channel}"
@@ -140,9 +155,6 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs, EntryV
                     )
                 )
                 await m.entry("assign", f"IC: {ic}")
-            for phase in self.policies.warroom.workflow.phases:
-                for i, item in enumerate(phase.checklist):
-                    s.add(ChecklistItem(incident_id=inc.id, phase=phase.id, position=i, text=item))
             return inc
 
         return await self.write(work, at=at)
@@ -193,9 +205,11 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs, EntryV
             inc.acknowledged_at = m.at
             inc.acknowledged_by = self.actor
             phases = self.policies.warroom.workflow.ids()
+            left = inc.phase
             if inc.phase == phases[0] and len(phases) > 1:
                 inc.phase = phases[1]
             await m.entry("ack", text)
+            await record_left_open(m, left)
             return inc
 
         return await self.mutate(ref, work, at=at)
@@ -336,8 +350,9 @@ class Commands(LifecycleVerbs, StatusVerbs, ActionVerbs, PostmortemVerbs, EntryV
             inc = m.incident
             if inc.phase == target.id:
                 raise BadInput(f"{inc.ref} is already in phase {target.name}; nothing changed.")
-            inc.phase = target.id
+            left, inc.phase = inc.phase, target.id
             await m.entry("phase", f"Phase: {target.name}")
+            await record_left_open(m, left)
             return inc
 
         return await self.mutate(ref, work, at=at)

@@ -11,9 +11,17 @@ from sqlmodel import col
 
 from warroom.clock import utc
 from warroom.errors import BadInput, NotFound
+from warroom.incident.checklist import (
+    after_resolution,
+    describe_open,
+    left_open,
+    record_left_open,
+)
 from warroom.incident.milestones import check_order
 from warroom.incident.mutation import CommandScope, Mutation
 from warroom.models import ChecklistItem, Incident, TimelineEntry
+
+RESOLVED_PHASE = "follow_up"  # the phase resolving moves to
 
 
 class ChecklistChanged(BadInput):
@@ -58,17 +66,25 @@ class LifecycleVerbs(CommandScope):
             inc.mitigated_at = m.at
             if inc.status == "open":
                 inc.status = "mitigated"
+            left = inc.phase
             self._advance_phase(inc, "resolve")
             await m.entry("mitigated", "Mitigated: customer impact has stopped")
+            await record_left_open(m, left)
             return inc
 
         return await self.mutate(ref, work, at=at, permission="mitigate")
 
-    async def resolve(self, ref: str, *, at: datetime | None = None) -> Incident:
+    async def resolve(
+        self, ref: str, *, at: datetime | None = None, refuse_open: bool = False
+    ) -> Incident:
+        """Resolve; ``refuse_open``: refuse (exit 2, naming them) while checklist lines of
+        the phases resolving leaves are open (``warroom resolve`` without ``--force``)."""
+
         async def work(m: Mutation) -> Incident:
             inc, when = m.incident, m.at
             if inc.resolved_at is not None:
                 raise BadInput(f"{inc.ref} was already resolved at {self.show(inc.resolved_at)}.")
+
             check_order(inc, {"resolved_at": when}, self.show)
             if inc.mitigated_at is None:
                 check_order(inc, {"resolved_at": when, "mitigated_at": when}, self.show)
@@ -79,8 +95,12 @@ class LifecycleVerbs(CommandScope):
                 text += " (mitigated at the same time)"
             inc.resolved_at = when
             inc.status = "resolved"
-            self._advance_phase(inc, "follow_up")
-            await m.entry("resolved", text)
+            left = inc.phase
+            self._advance_phase(inc, RESOLVED_PHASE)
+            await m.entry("resolved", text)  # ticks what the resolution proves
+            if refuse_open:  # the whole transaction is undone: nothing changed
+                self._refuse_open(m, await left_open(m, left))
+            await record_left_open(m, left)
             return inc
 
         return await self.mutate(ref, work, at=at, permission="resolve")
@@ -111,6 +131,15 @@ class LifecycleVerbs(CommandScope):
         inc.acknowledged_at = m.at
         inc.acknowledged_by = self.actor
         await m.entry("ack", f"Acknowledged by {self.actor} (with {what})")
+
+    def _refuse_open(self, m: Mutation, left: list[ChecklistItem]) -> None:
+        blocking = [c for c in left if not after_resolution(self.policies, c)]
+        if blocking:
+            raise BadInput(
+                f"{m.incident.ref} still has open checklist lines: "
+                f"{describe_open(self.policies, blocking)}. Tick them first (warroom checklist "
+                f"{m.incident.ref} TEXT), or resolve anyway with --force; nothing changed."
+            )
 
     def _advance_phase(self, inc: Incident, phase: str) -> None:
         ids = self.policies.warroom.workflow.ids()

@@ -23,8 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from warroom.audit import chain
 from warroom.errors import BadInput, NotPermitted, no_incident
 from warroom.incident import timeline
+from warroom.incident.checklist import auto_tick
 from warroom.incident.refs import parse_ref
 from warroom.incident.roles import ROLE_NAMES, ROLES, same_person
 from warroom.models import Incident, RoleAssignment, TimelineEntry
@@ -61,15 +63,20 @@ async def append_entry(
     change_kind: str | None = None,
 ) -> TimelineEntry:
     """Append one timeline entry and its change-feed row (kind ``change_kind``, default
-    the entry's kind) in the caller's transaction."""
+    the entry's kind) in the caller's transaction, chained after the incident's last
+    entry and at the end of the database chain (:mod:`warroom.audit.chain`: it carries
+    what the transaction changed in the incident so far; lock incidents before the
+    first append, the chain head is locked from there to the commit)."""
     assert incident.id is not None
-    last = (await session.execute(timeline.last_link(incident.id))).first()
+    await session.flush()  # the incident's changes so far reach the entry's state
+    last = await chain.tail(session, incident.id)
     seq, prev = (last[0] + 1, last[1]) if last else (1, timeline.GENESIS)
     key = kind in timeline.KEY_KINDS if key_event is None else key_event
     fields = timeline.entry_fields(
         incident.id, seq, at, recorded_at, author, role, kind, text, key, corrects_id
     )
     entry = timeline.chained(fields, at, recorded_at, prev)
+    await chain.link(session, entry)
     session.add(entry)
     await session.flush()
     record_change(session, incident.id, change_kind or kind, recorded_at)
@@ -208,8 +215,9 @@ class Mutation:
         author: str | None = None,
     ) -> TimelineEntry:
         """Append an entry (at the event time unless ``at``) by the actor, and its
-        change-feed row."""
-        return await append_entry(
+        change-feed row; the checklist lines the entry proves tick themselves
+        (:mod:`warroom.incident.checklist`)."""
+        entry = await append_entry(
             self.session,
             self.incident,
             at=self.at if at is None else at,
@@ -221,6 +229,8 @@ class Mutation:
             key_event=key_event,
             corrects_id=corrects_id,
         )
+        await auto_tick(self.session, self.scope.policies, self.incident, kind, entry.at)
+        return entry
 
 
 @dataclass

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from warroom.errors import BadInput
 from warroom.incident.mutation import CommandScope, Mutation
-from warroom.models import ActionItem, Postmortem
+from warroom.models import ActionItem, Postmortem, TimelineEntry
 from warroom.postmortem.process import check_section_text
 from warroom.postmortem.sections import (
     MOVES,
@@ -23,6 +23,7 @@ from warroom.postmortem.sections import (
     status_id,
     title,
 )
+from warroom.postmortem.timeline import DROPPED_KEY, dropped_keys, row_key
 from warroom.text import MAX_NAME_CHARS, check_line
 
 
@@ -80,7 +81,10 @@ class PostmortemVerbs(CommandScope):
                 )
                 m.session.add(pm)
             current.update({k: changes[k] for k in changed})
-            pm.sections = {k: current[k] for k in SECTIONS if k in current}  # a new dict: JSON
+            kept = {k: current[k] for k in SECTIONS if k in current}  # a new dict: JSON
+            if DROPPED_KEY in current:  # the timeline rows left out (drop_timeline_row)
+                kept[DROPPED_KEY] = current[DROPPED_KEY]
+            pm.sections = kept
             pm.updated_at = now
             parts = []
             if changed:
@@ -156,6 +160,54 @@ class PostmortemVerbs(CommandScope):
             await m.entry(
                 "postmortem", f"Post-mortem: {STATUS_LABELS[current]} -> {STATUS_LABELS[target]}"
             )
+            return pm
+
+        return await self.mutate(ref, work)
+
+    async def drop_timeline_row(self, ref: str, key: str, *, dropped: bool = True) -> Postmortem:
+        """Leave one row out of the post-mortem's timeline (``dropped=False``: put it back).
+        The row's entry stays in the log; a ``postmortem`` entry says what was done."""
+        value = row_key(key)
+
+        async def work(m: Mutation) -> Postmortem:
+            inc, now = m.incident, m.now
+            pm = await _postmortem(m)
+            if pm is not None and pm.status == "final":
+                raise BadInput(
+                    f"the post-mortem of {inc.ref} is Final; move it back to In Review to "
+                    "change its timeline."
+                )
+            if value.startswith("e:"):
+                seq = int(value[2:])
+                q = select(func.count()).where(
+                    col(TimelineEntry.incident_id) == m.incident_id, col(TimelineEntry.seq) == seq
+                )
+                if not (await m.session.execute(q)).scalar():
+                    raise BadInput(f"{inc.ref} has no entry #{seq}; nothing changed.")
+            current = dict(pm.sections or {}) if pm else {}
+            keys = set(dropped_keys(current))
+            if (value in keys) == dropped:
+                state = "already left out of" if dropped else "already in"
+                raise BadInput(f"that row is {state} the post-mortem's timeline; nothing changed.")
+            (keys.add if dropped else keys.discard)(value)
+            if pm is None:
+                pm = Postmortem(
+                    incident_id=m.incident_id,
+                    status="draft",
+                    author=self.actor,
+                    sections={},
+                    created_at=now,
+                    updated_at=now,
+                )
+                m.session.add(pm)
+            current[DROPPED_KEY] = " ".join(sorted(keys))
+            if not keys:
+                del current[DROPPED_KEY]
+            pm.sections = current  # a new dict: JSON
+            pm.updated_at = now
+            shown = f"#{value[2:]}" if value.startswith("e:") else value
+            what = "left out of" if dropped else "put back in"
+            await m.entry("postmortem", f"Post-mortem: timeline row {shown} {what} the document")
             return pm
 
         return await self.mutate(ref, work)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -245,24 +245,37 @@ async def timeline_rows(
     after_seq: int = 0,
     *,
     before_seq: int | None = None,
+    before: tuple[datetime, int] | None = None,
     limit: int | None = None,
+    by_event: bool = False,
 ) -> list[EntryRow]:
     """The incident's entries after ``after_seq`` (and before ``before_seq``), oldest
     first. With ``limit``, only the newest ``limit`` of them: the console paints the tail
     of a long timeline first and loads the older rows in slices behind it, so a
-    100,000-entry incident opens at once."""
+    100,000-entry incident opens at once.
+
+    ``by_event``: in event-time order, ``(at, seq)``, instead of recorded order (seq):
+    "oldest" and "newest" are then by event time, and ``before`` (an ``(at, seq)``)
+    keeps only the entries that happened before it (the next slice of older rows)."""
     t = TimelineEntry.__table__  # type: ignore[attr-defined]
     target = t.alias("target")  # what a correction or pin points at, by its seq
     q = (
         select(t.c.seq, t.c.at, t.c.recorded_at, t.c.author, t.c.role, t.c.kind, t.c.text)
         .add_columns(target.c.seq)
         .select_from(t.outerjoin(target, target.c.id == t.c.corrects_id))
-        .where(t.c.incident_id == incident_id, t.c.seq > after_seq)
+        .where(t.c.incident_id == incident_id)
     )
+    if after_seq:  # (not "seq > 0": SQLite would then read by seq and sort it all by time)
+        q = q.where(t.c.seq > after_seq)
     if before_seq is not None:
         q = q.where(t.c.seq < before_seq)
+    if before is not None:  # (at, seq) < before, written so the (incident, at) index serves
+        at, seq = before
+        q = q.where(t.c.at <= at, or_(t.c.at < at, t.c.seq < seq))
+        by_event = True
+    order = (t.c.at, t.c.seq) if by_event else (t.c.seq,)
     newest = limit is not None
-    q = q.order_by(t.c.seq.desc() if newest else t.c.seq)
+    q = q.order_by(*(c.desc() for c in order) if newest else order)
     if newest:
         q = q.limit(limit)
     async with store.read() as s:

@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import col
 
-from warroom.comms.destinations import Destination, urls_for
+from warroom.comms.destinations import Destination, destinations_for
 from warroom.comms.draft import load_incident, next_update_after, refuse_unresolved, render_stage
 from warroom.errors import BadInput
 from warroom.incident.mutation import CommandScope, Mutation
@@ -68,7 +68,8 @@ class StatusVerbs(CommandScope):
                         status_update_id=update.id,
                         person=audience,
                         method=dest.method,
-                        url=dest.url,
+                        destination=dest.key,  # never the URL: it holds tokens
+                        destination_label=dest.label,
                         title=dest.title,
                         next_attempt_at=now,
                         created_at=now,
@@ -86,7 +87,8 @@ class StatusVerbs(CommandScope):
         """An older update of this incident to the same audience, still waiting (a retry)
         for a destination the new one goes to, is not sent any more: it would reach the
         readers after the newer one ("investigating" after "resolved")."""
-        urls = sorted({d.url for d in destinations})
+        urls = sorted({d.url for d in destinations})  # rows queued before 0003 kept theirs
+        keys = sorted({d.key for d in destinations if d.key})
         if not urls:
             return
         q = (
@@ -96,7 +98,7 @@ class StatusVerbs(CommandScope):
                 col(Delivery.incident_id) == m.incident_id,
                 col(Delivery.status) == "pending",
                 col(Delivery.person) == update.audience,
-                col(Delivery.url).in_(urls),
+                or_(col(Delivery.destination).in_(keys), col(Delivery.url).in_(urls)),
                 col(Delivery.status_update_id) != update.id,
                 col(StatusUpdate.at) <= update.at,  # a backdated update supersedes nothing later
             )
@@ -172,7 +174,7 @@ class StatusVerbs(CommandScope):
             audience=aud.name,
         )
         env = os.environ if environ is None else environ
-        dests = [Destination(url, title) for url in urls_for(audience, aud, env)]
+        dests = destinations_for(audience, aud, env, title)
         queued, held = ([], dests) if inc.drill else (dests, [])
         update = await self.record_status(
             inc.ref or ref, text, audience=audience, stage=stage, at=at, destinations=queued

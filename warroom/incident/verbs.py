@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
@@ -67,6 +67,7 @@ class Command:
     priority: str | None = None
     due_days: int | None = None
     take: bool = False  # assign: the actor takes command (IC) from the current IC
+    refuse_open: bool = False  # resolved: refused while checklist lines are open (CLI)
 
 
 @dataclass(frozen=True)
@@ -120,10 +121,24 @@ def _note(kind: str | None) -> Run:
     return run
 
 
+async def _phase_before(c: Commands, ref: str) -> str:
+    from warroom.incident.queries import get_incident
+
+    return (await get_incident(c.store, ref)).phase
+
+
 def _lifecycle(method: str, done: str) -> Run:
+    """A move of the incident's life; the message names what the phases it left
+    behind still had open (``warroom.incident.checklist``)."""
+
     async def run(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
-        inc = await getattr(c, method)(ref, at=call.at)
-        return Outcome(f"{inc.ref or ref} {done}.", inc)
+        from warroom.incident.checklist import said_left_open
+
+        before = await _phase_before(c, ref)
+        options = {"refuse_open": True} if method == "resolve" and call.refuse_open else {}
+        inc = await getattr(c, method)(ref, at=call.at, **options)
+        left = await said_left_open(c.store, c.policies, inc, before)
+        return Outcome(f"{inc.ref or ref} {done}.{left}", inc)
 
     return run
 
@@ -149,8 +164,12 @@ async def _take(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
 
 
 async def _phase(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+    from warroom.incident.checklist import said_left_open
+
+    before = await _phase_before(c, ref)
     inc = await c.set_phase(ref, call.argument, at=call.at)
-    return Outcome(f"Phase changed to {printable(call.argument.strip())}.", inc)
+    left = await said_left_open(c.store, c.policies, inc, before)
+    return Outcome(f"Phase changed to {printable(call.argument.strip())}.{left}", inc)
 
 
 async def _status(c: Commands, ref: str, call: Command, env: Environ) -> Outcome:
@@ -168,17 +187,34 @@ async def _status(c: Commands, ref: str, call: Command, env: Environ) -> Outcome
 
 
 async def _action(c: Commands, ref: str, call: Command, _env: Environ) -> Outcome:
+    """``/action TEXT @owner +7d P1 kind:detection`` (the tokens after the text, read by
+    ``action_parse.split_action_text``), or the fields a demo or drill event gives."""
+    from warroom.incident.action_parse import split_action_text
+    from warroom.incident.actions import describe
+
     today = c.now().astimezone(c.tz).date()
-    due = today + timedelta(days=call.due_days) if call.due_days is not None else None
+    due: str | date | None = (
+        today + timedelta(days=call.due_days) if call.due_days is not None else None
+    )
+    title, owner, kind, priority = call.argument, call.owner, call.kind, call.priority
+    if owner is None and due is None and kind is None and priority is None:
+        line = split_action_text(call.argument)
+        title, owner, due, kind, priority = (
+            line.title,
+            line.owner,
+            line.due,
+            line.kind,
+            line.priority,
+        )
     item = await c.add_action(
         ref,
-        call.argument,
-        kind=call.kind or "preventive",
-        owner=call.owner,
-        priority=call.priority or "P2",
+        title,
+        kind=kind or "preventive",
+        owner=owner,
+        priority=priority or "P2",
         due=due,
     )
-    return Outcome(f"Action item {item_ref(item.id)} added.", item)
+    return Outcome(f"Action item {item_ref(item.id)} added: {describe(item)}.", item)
 
 
 def _checklist(done: bool) -> Run:
@@ -259,8 +295,8 @@ VERBS: dict[str, Verb] = {
              aliases=("resolve",)),
         Verb("close", _lifecycle("close", "closed"),
              "close the incident once it is resolved", aliases=("closed",)),
-        Verb("action", _action, "record a follow-up action item",
-             usage="TEXT", takes="text", backdate=False, noun="an action item",
+        Verb("action", _action, "record a follow-up action item (@owner +7d P1 at the end)",
+             usage="TEXT [@OWNER] [+7d] [P1]", takes="text", backdate=False, noun="an action item",
              arg_field="text", fields=("text", "kind", "owner", "priority", "due_days"),
              required=("text",)),
         Verb("status", _status, "status update (internal by default; no TEXT: template)",

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from warroom.errors import PolicyError
@@ -27,7 +26,6 @@ from warroom.policy.models import (
     WarRoomPolicy,
 )
 from warroom.policy.oncall import OnCallPolicy
-from warroom.policy.yaml_checks import duplicate_key
 
 FILES: dict[str, type[BaseModel]] = {
     "severity": SeverityPolicy,
@@ -104,6 +102,8 @@ def load_file(path: Path, model: type[BaseModel]) -> BaseModel:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: cannot be read ({exc})") from None
+    import yaml  # here: policies usually come from the cache (warroom.policy.cached)
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -121,6 +121,8 @@ def load_file(path: Path, model: type[BaseModel]) -> BaseModel:
 
 
 def refuse_duplicate_keys(path: Path, text: str) -> None:
+    from warroom.policy.yaml_checks import duplicate_key
+
     dup = duplicate_key(text)
     if dup is not None:
         where, first, second = dup

@@ -12,10 +12,14 @@ from pydantic import (
     model_validator,
 )
 
+from warroom.policy.checklists import AUTO_EVENTS, AutoEvent, ChecklistEntry
 from warroom.policy.communications import CommunicationsPolicy
 from warroom.policy.oncall import OnCallPolicy
+from warroom.policy.postmortem_timeline import PostmortemTimeline
 from warroom.policy.vocabulary import MAX_MINUTES, SEVERITIES, TARGET_LABELS, Hours, Minutes, Target
 from warroom.strict import Strict
+
+__all__ = ["AUTO_EVENTS", "AutoEvent", "ChecklistEntry", "PostmortemTimeline"]
 
 
 def _check_sev_keys(value: dict, what: str, *, complete: bool = True) -> dict:
@@ -139,7 +143,28 @@ class Rules(Strict):
 class Phase(Strict):
     id: str
     name: str
-    checklist: list[str] = Field(default_factory=list)
+    checklist: list[ChecklistEntry] = Field(default_factory=list)
+
+    @field_validator("checklist", mode="before")
+    @classmethod
+    def _plain_lines(cls, v: object) -> object:
+        if isinstance(v, list):
+            return [{"text": item} if isinstance(item, str) else item for item in v]
+        return v
+
+    @field_validator("checklist")
+    @classmethod
+    def _unique_lines(cls, v: list[ChecklistEntry]) -> list[ChecklistEntry]:
+        seen: set[str] = set()
+        for item in v:
+            if item.text in seen:
+                raise ValueError(f"checklist line {item.text!r} is written twice")
+            seen.add(item.text)
+        return v
+
+    def auto_event(self, text: str) -> str | None:
+        """The event that ticks the line ``text`` of this phase, if any."""
+        return next((c.auto for c in self.checklist if c.text == text), None)
 
 
 class Workflow(Strict):
@@ -206,6 +231,24 @@ class PostmortemPolicy(Strict):
     required_sections: list[Section]
     meeting: Meeting
     principles: list[str]
+    timeline: PostmortemTimeline = Field(default_factory=PostmortemTimeline)
+    # Days from today an action item is due when none is given, per priority.
+    action_item_due_days: dict[str, int] = Field(
+        default_factory=lambda: {"P1": 7, "P2": 30, "P3": 90}
+    )
+
+    @field_validator("action_item_due_days")
+    @classmethod
+    def _due_days(cls, v: dict[str, int]) -> dict[str, int]:
+        for priority, days in v.items():
+            if priority not in ("P1", "P2", "P3"):
+                raise ValueError(f"unknown priority {priority!r}; expected P1, P2 or P3")
+            if not 0 <= days <= 3650:
+                raise ValueError(f"{priority}: a due date is 0 to 3650 days away, not {days}")
+        missing = [p for p in ("P1", "P2", "P3") if p not in v]
+        if missing:
+            raise ValueError(f"action_item_due_days has no entry for {missing[0]}")
+        return v
 
     @field_validator("deadline_hours")
     @classmethod

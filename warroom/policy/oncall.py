@@ -67,9 +67,49 @@ class LevelPolicy(Strict):
         return v
 
 
+Method = Literal["push", "phone", "sms", "email", "chat"]
+
+
 class NotifyStep(Strict):
-    method: Literal["push", "phone", "sms", "email", "chat"]
+    method: Method
     after_minutes: Minutes = Field(ge=0)
+
+
+# The rate-limit windows of notification_limits: key -> (minutes, how it reads).
+LIMIT_WINDOWS = {
+    "per_minute": (1, "a minute"),
+    "per_15_minutes": (15, "in 15 minutes"),
+    "per_hour": (60, "an hour"),
+    "per_3_hours": (180, "in 3 hours"),
+}
+
+
+class MethodLimit(Strict):
+    """At most this many messages to one person by one contact method in each window
+    (at most one a second: a bigger number is a typo, not a limit)."""
+
+    per_minute: int | None = Field(default=None, ge=1, le=60)
+    per_15_minutes: int | None = Field(default=None, ge=1, le=900)
+    per_hour: int | None = Field(default=None, ge=1, le=3600)
+    per_3_hours: int | None = Field(default=None, ge=1, le=10800)
+
+    def rules(self) -> list[tuple[int, float, str]]:
+        """(count, window in minutes, how the window reads), shortest window first."""
+        return [
+            (count, minutes, words)
+            for key, (minutes, words) in LIMIT_WINDOWS.items()
+            if (count := getattr(self, key)) is not None
+        ]
+
+
+# GoAlert's limits per contact method (engine/message/ratelimit.go): SMS, voice and
+# email at most one a minute; alert voice calls 3 in 15 minutes, 7 an hour, 15 in 3
+# hours; alert SMS 5 in 15 minutes, 11 an hour, 21 in 3 hours. Push and chat: none.
+DEFAULT_LIMITS: dict[Method, MethodLimit] = {
+    "phone": MethodLimit(per_minute=1, per_15_minutes=3, per_hour=7, per_3_hours=15),
+    "sms": MethodLimit(per_minute=1, per_15_minutes=5, per_hour=11, per_3_hours=21),
+    "email": MethodLimit(per_minute=1),
+}
 
 
 class OnCallPolicy(Strict):
@@ -78,3 +118,8 @@ class OnCallPolicy(Strict):
     handoff: HandoffRules
     escalation_policy: LevelPolicy
     notification_rules: dict[Literal["high", "low"], list[NotifyStep]]
+    # Rate limits per person and contact method; pages over a limit are bundled into
+    # the next message the limit allows (warroom.escalation.throttle), never dropped.
+    notification_limits: dict[Method, MethodLimit] = Field(
+        default_factory=lambda: dict(DEFAULT_LIMITS)
+    )

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     Field,
     ValidationError,
@@ -21,7 +20,6 @@ from pydantic import (
 )
 
 from warroom.errors import BadInput, PolicyError
-from warroom.policy.yaml_checks import duplicate_key
 from warroom.strict import HHMM, Strict
 
 Method = Literal["push", "phone", "sms", "email", "chat"]
@@ -31,7 +29,7 @@ ROSTER_FILE = "roster.yaml"
 def _zone(v: str) -> str:
     try:
         ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"unknown time zone {v!r}; use an IANA name like Europe/London") from None
     return v
 
@@ -126,6 +124,10 @@ def load_roster(policies_dir: str | Path) -> Roster | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: cannot be read ({exc})") from None
+    import yaml  # here: a verb that needs no roster never loads the YAML parser
+
+    from warroom.policy.yaml_checks import duplicate_key
+
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:

@@ -9,8 +9,25 @@
 - :mod:`.monthly` writes the monthly action item review
 """
 
-from warroom.postmortem.document import PostmortemDoc, load_document
-from warroom.postmortem.render import render_markdown, to_json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from warroom.postmortem.document import PostmortemDoc, load_document
+    from warroom.postmortem.render import render_markdown, to_json
+
+
+def __getattr__(name: str) -> Any:
+    """The document and its renderer (Jinja2, Markdown) load on first use (issue 15)."""
+    if name in ("PostmortemDoc", "load_document"):
+        from warroom.postmortem import document
+
+        return getattr(document, name)
+    if name in ("render_markdown", "to_json"):
+        from warroom.postmortem import render
+
+        return getattr(render, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PostmortemDoc",

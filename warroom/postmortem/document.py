@@ -15,7 +15,6 @@ from sqlalchemy import select
 from warroom.durations import incident_durations, minutes_between
 from warroom.incident.actions import STATUS_LABELS as ACTION_STATUS_LABELS
 from warroom.incident.actions import is_overdue, item_ref, local_today
-from warroom.incident.entry_verbs import pinned_ids
 from warroom.incident.queries import IncidentView, action_json, load_view
 from warroom.models import EscalationFiring, Postmortem, RoleAssignment
 from warroom.policy import Policies
@@ -23,6 +22,7 @@ from warroom.policy.roster import Roster, load_roster
 from warroom.postmortem.blameless import BlamelessWarning, check_sections
 from warroom.postmortem.deadline import Deadline, deadline_for
 from warroom.postmortem.sections import SECTIONS, STATUS_LABELS, filled
+from warroom.postmortem.timeline import assemble_timeline, dropped_keys
 from warroom.store import Store
 from warroom.timeparse import iso_z
 
@@ -32,18 +32,6 @@ ROLE_LABELS = {
     "tech": "Technical lead",
     "scribe": "Scribe",
 }
-# milestone field -> (label, the entry kind that records it)
-MILESTONE_EVENTS: dict[str, tuple[str, str | None]] = {
-    "started_at": ("Started", None),
-    "detected_at": ("Detected", None),
-    "declared_at": ("Declared", "declared"),
-    "acknowledged_at": ("Acknowledged", "ack"),
-    "mitigated_at": ("Mitigated", "mitigated"),
-    "resolved_at": ("Resolved", "resolved"),
-    "closed_at": ("Closed", "closed"),
-}
-_MILESTONE_KINDS = frozenset({"declared", "ack", "mitigated", "resolved", "closed", "milestone"})
-_DEFAULT_TEXT = {"started_at": "First sign of the problem", "detected_at": "Problem detected"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +41,9 @@ class TimelineRow:
     text: str
     by: str
     milestone: bool = False
+    key: str = ""  # m:declared_at, e:12 (entry #12), s:checklist (a summary row)
+    pinned: bool = False
+    dropped: bool = False  # left out of the document by its editor (the log keeps it)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +52,8 @@ class TimelineRow:
             "text": self.text,
             "by": self.by,
             "milestone": self.milestone,
+            "key": self.key,
+            "pinned": self.pinned,
         }
 
 
@@ -79,6 +72,7 @@ class PostmortemDoc:
     final_at: datetime | None = None
     firings: list[EscalationFiring] = field(default_factory=list)
     people: list[str] = field(default_factory=list)  # names the blameless check knows
+    dropped: frozenset[str] = frozenset()  # timeline row keys left out of the document
 
     @property
     def ref(self) -> str:
@@ -136,37 +130,12 @@ class PostmortemDoc:
         }
 
     def timeline_rows(self) -> list[TimelineRow]:
-        """Milestones and key events, in time order (a corrected entry shows its correction)."""
-        inc = self.view.incident
-        entries = self.view.timeline
-        corrections = {e.corrects_id: e for e in entries if e.kind == "correction"}
-        pinned = pinned_ids(entries)  # pinned in the console or with warroom pin
-        last_of_kind = {e.kind: e for e in entries}
-        rows: list[tuple[datetime, int, int, TimelineRow]] = []
-        for i, (name, (label, kind)) in enumerate(MILESTONE_EVENTS.items()):
-            at = getattr(inc, name)
-            if at is None:
-                continue
-            entry = last_of_kind.get(kind) if kind else None
-            text = entry.text if entry else _DEFAULT_TEXT.get(name, label)
-            by = _by(entry.author, entry.role) if entry else ""
-            rows.append((at, 0, i, TimelineRow(at, label, text, by, milestone=True)))
-        for e in entries:
-            key = e.key_event or e.id in pinned
-            if not key or e.kind in _MILESTONE_KINDS or e.corrects_id is not None:
-                continue
-            shown = corrections.get(e.id, e) if e.id is not None else e
-            label = e.kind.replace("_", " ").capitalize()
-            rows.append(
-                (
-                    shown.at,
-                    1,
-                    e.seq,
-                    TimelineRow(shown.at, label, shown.text, _by(e.author, e.role)),
-                )
-            )
-        rows.sort(key=lambda r: (r[0], r[1], r[2]))
-        return [r[3] for r in rows]
+        """The document's timeline: :func:`assemble_timeline` without the dropped rows."""
+        return [r for r in self.all_timeline_rows() if not r.dropped]
+
+    def all_timeline_rows(self) -> list[TimelineRow]:
+        """Every row the war room's record gives, the dropped ones marked (the editor's)."""
+        return assemble_timeline(self.view, self.policies, self.dropped)
 
     def roles(self) -> list[dict[str, Any]]:
         out = []
@@ -227,10 +196,6 @@ class PostmortemDoc:
         return STATUS_LABELS.get(self.status, self.status)
 
 
-def _by(author: str, role: str | None) -> str:
-    return f"{author} ({role})" if role else author
-
-
 def people_names(roster: Roster | None, view: IncidentView) -> list[str]:
     """Names the blameless check recognises: the roster's people and handles, and
     everyone who held a role or wrote on this incident."""
@@ -281,7 +246,9 @@ async def load_document(
     if record is not None:
         doc.status = record.status
         doc.author = record.author
-        doc.sections.update({k: v for k, v in (record.sections or {}).items() if k in SECTIONS})
+        stored = record.sections or {}
+        doc.sections.update({k: v for k, v in stored.items() if k in SECTIONS})
+        doc.dropped = dropped_keys(stored)
         doc.created_at = record.created_at
         doc.updated_at = record.updated_at
         doc.final_at = record.final_at
