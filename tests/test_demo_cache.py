@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from warroom.audit import witness
 from warroom.cli import cli
 from warroom.drills import demo_cache
-from warroom.drills.demo import DemoSummary, build_demo, prepare_policies
+from warroom.drills.demo import DemoSummary, build_demo, history_inputs, prepare_policies
 from warroom.policy.loader import bundled_dir
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -79,7 +79,7 @@ def test_the_cached_demo_is_the_demo_built_without_the_cache(demos: Demos) -> No
 
 
 def test_one_template_a_day(demos: Demos) -> None:
-    inputs = [demos.policies, bundled_dir("data") / "demo" / "history.yaml"]
+    inputs = history_inputs(demos.policies, bundled_dir("data"))
     key = demo_cache.template_key(NOW.replace(hour=0), inputs)
     assert [p.name for p in demos.cache.glob("demo-history-*")] == [f"demo-history-{key}.db"]
 
@@ -98,3 +98,22 @@ def test_each_copy_verifies_as_a_database_of_its_own(
     [(template_id,)] = _rows(template, "SELECT database_id FROM chain_head")
     seen = {s.head.database for s in witness.read_heads(demos.audit)}
     assert ids <= seen and template_id not in seen
+
+
+def test_a_change_to_the_demo_data_plays_the_history_again(tmp_path: Path) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(bundled_dir("data"), data)
+    day = NOW.replace(hour=0)
+
+    def key() -> str:
+        return demo_cache.template_key(day, history_inputs(tmp_path / "pol", data))
+
+    before = key()
+    history = data / "demo" / "history.yaml"
+    history.write_text(history.read_text().replace("status: final", "status: in_review", 1))
+    edited = key()
+    assert edited != before
+    (data / "demo" / "postmortems-extra.yaml").write_text("incidents: []\n")
+    assert key() != edited

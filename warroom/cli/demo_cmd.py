@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 from pathlib import Path
 
 import click
@@ -12,6 +13,22 @@ from warroom.cli.context import CliContext, guard
 from warroom.cli.root import cli
 
 pass_ctx = click.make_pass_decorator(CliContext)
+
+
+def join_hints(
+    actor: str | None, given_as: bool, folder: Path | None, home: Path, no_console: bool
+) -> list[str]:
+    """What to type for another console on this demo: the same ``--dir`` (when one was
+    given) and ``--join`` (a plain ``warroom demo`` would rebuild it under the first)."""
+    where = f" --dir {shlex.quote(str(folder))}" if folder is not None else ""
+    hints = [f"You act as {actor}."]
+    if no_console:
+        me = f"--as {shlex.quote(actor)} " if given_as and actor else ""
+        hints.append(f"Open the console on it: warroom {me}demo{where} --join")
+    db, policies = shlex.quote(str(home / "demo.db")), shlex.quote(str(home / "policies"))
+    hints.append(f"Another console on it, as someone else: warroom --as NAME demo{where} --join")
+    hints.append(f"  (or: warroom --db {db} --policies {policies} --as NAME ...)")
+    return hints
 
 
 @cli.command()
@@ -36,8 +53,11 @@ def demo(ctx: CliContext, folder: Path | None, join: bool, no_console: bool) -> 
 
     The demo database is separate from yours (the global --db is not used) and is
     rebuilt each time from the packaged demo data: a roster of six, an open SEV1 and
-    SEV3, and three months of closed incidents of every severity. You act as the
-    SEV1's incident commander unless you pass --as.
+    SEV3, and three months of closed incidents of every severity with their
+    post-mortems. While the console is open the SEV1 plays on in real time
+    (data/demo/live.yaml): responders post findings, the comms lead sends updates, an
+    escalation pages the engineering manager, and it is mitigated within minutes. You
+    act as the SEV1's incident commander unless you pass --as.
     """
     from platformdirs import user_cache_dir
 
@@ -66,6 +86,7 @@ def demo(ctx: CliContext, folder: Path | None, join: bool, no_console: bool) -> 
         built = build_demo(db_path, policies_dir, bundled_dir("data"), now, cache_dir=cache)
         return asyncio.run(built)
 
+    given_as = ctx.actor_name is not None  # --as (or WARROOM_USER) was given
     summary = guard(build)
     if summary is not None:
         click.echo(
@@ -79,12 +100,22 @@ def demo(ctx: CliContext, folder: Path | None, join: bool, no_console: bool) -> 
         from warroom.drills.demo_data import demo_actor
 
         ctx.actor_name = guard(lambda: demo_actor(bundled_dir("data")))
-    click.echo(f"You act as {ctx.actor_name} (another name: warroom --as NAME demo).")
-    click.echo(
-        f"A second console on it: warroom --as NAME demo --join   "
-        f"(or: warroom --db {db_path} --policies {policies_dir} ...)"
-    )
+    shown = home if folder is not None else None
+    hints = join_hints(ctx.actor_name, given_as, shown, home, no_console)
+    for line in hints:
+        click.echo(line)
     if no_console:
         return
     policies = guard(lambda: load_policies(policies_dir))
-    open_console(ctx, db=str(db_path), policies=policies, deliver=False)
+    if summary is None:  # --join: the console that built the demo plays it on
+        open_console(ctx, db=str(db_path), policies=policies, deliver=False)
+        return
+    from warroom.drills.demo_live import load_live, play_in_background
+
+    live = guard(lambda: load_live(bundled_dir("data")))
+    ref = summary.refs.get(live.key)
+    if ref is None:
+        open_console(ctx, db=str(db_path), policies=policies, deliver=False)
+        return
+    with play_in_background(db_path, policies, ref, live, summary.actor, ctx.clock):
+        open_console(ctx, db=str(db_path), policies=policies, deliver=False)

@@ -2,7 +2,8 @@
 
 Built from ``data/``: the roster of six (``data/roster.yaml``), the open incidents as
 scripts (``data/demo/open.yaml``: a SEV1 in the middle of its mitigation, a SEV3) and
-three months of closed incidents (``data/demo/history.yaml``). Everything goes
+three months of closed incidents with their post-mortems (``data/demo/history.yaml``;
+the SEV1 plays on while the console is open: :mod:`.demo_live`). Everything goes
 through the command layer with a :class:`ManualClock` that steps through time, and
 the escalation engine runs in between (with a sender that sends nothing), so the
 database looks exactly like one a real team wrote: hash-chained timelines, change
@@ -33,6 +34,7 @@ from warroom.drills.demo_data import (
     OpenFile,
     OpenIncident,
     PastIncident,
+    PastPostmortemStep,
     load_data,
 )
 from warroom.drills.events import MOVES_ENGINE, Event, run_event
@@ -88,6 +90,7 @@ class DemoSummary:
     policies_dir: Path
     actor: str
     open_refs: list[str] = field(default_factory=list)
+    refs: dict[str, str] = field(default_factory=dict)  # open.yaml's key -> its ref
     closed: int = 0
     entries: int = 0
 
@@ -264,6 +267,10 @@ def _past_events(p: _Player, n: int, inc: PastIncident, now: datetime) -> None:
     closed = resolved + timedelta(days=inc.closed_days)
     if closed <= now:
         do(closed, inc.ic, Command("close"))
+    for step in inc.postmortem:
+        when = resolved + timedelta(days=step.after_days)
+        if when <= now:
+            p.at(when, _postmortem_step(p, key, step.actor or inc.ic, step))
     for i, act in enumerate(inc.actions):
         if act.done_days is None:
             continue
@@ -282,6 +289,26 @@ def _completer(p: _Player, key: str, title: str, owner: str) -> Callable[[], Awa
             item_id = (await s.execute(q)).scalar_one()
         await p.as_(owner).complete_action(item_id)
 
+    return run
+
+
+def history_inputs(policies_dir: Path, data_dir: Path) -> list[Path]:
+    """The files the history template depends on (its cache key): the demo's policies
+    and every demo data file (a change to any of them plays the history again)."""
+    return [policies_dir, data_dir / "demo"]
+
+
+def _postmortem_step(
+    p: _Player, key: str, actor: str, step: PastPostmortemStep
+) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        commands = p.as_(actor)
+        if step.sections is not None:
+            await commands.save_sections(p.refs[key], step.sections)
+        else:
+            await commands.move_postmortem_status(p.refs[key], step.status or "")
+
+    setattr(run, "moves_engine", False)  # noqa: B010
     return run
 
 
@@ -324,7 +351,7 @@ async def build_demo(
 
     template = None
     if cache_dir is not None:
-        key = template_key(day, [policies_dir, history_file])
+        key = template_key(day, history_inputs(policies_dir, data_dir))
         template = await cached_history(cache_dir, key, play_history)
     if template is not None:
         copy_template(template, db_path)
@@ -342,6 +369,7 @@ async def build_demo(
         await player.play(now)
         summary = DemoSummary(db_path, policies_dir, opened.you)
         summary.open_refs = [player.refs[i.key] for i in opened.incidents]
+        summary.refs = {i.key: player.refs[i.key] for i in opened.incidents}
         async with store.read() as s:
             summary.closed = (
                 await s.execute(select(func.count()).where(Incident.closed_at.is_not(None)))  # type: ignore[union-attr]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from warroom.drills.events import Event
 from warroom.errors import PolicyError
@@ -41,6 +41,25 @@ class PastAction(Strict):
     done_days: int | None = Field(default=None, ge=0)
 
 
+class PastPostmortemStep(Strict):
+    """One step of a past incident's post-mortem, done through the command layer:
+    ``sections`` (their text saved, the post-mortem started as a Draft) or ``status``
+    (moved to ``in_review``, ``final`` or back to ``draft``)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    after_days: float = Field(ge=0)  # days after the resolution
+    actor: str | None = Field(default=None, alias="as")  # default: the incident's IC
+    sections: dict[str, str] | None = None
+    status: str | None = None
+
+    @model_validator(mode="after")
+    def _one_thing(self) -> PastPostmortemStep:
+        if (self.sections is None) == (self.status is None):
+            raise ValueError("a post-mortem step gives either sections or status")
+        return self
+
+
 class PastIncident(Strict):
     title: str
     severity: int = Field(ge=1, le=4)
@@ -56,6 +75,7 @@ class PastIncident(Strict):
     closed_days: float
     notes: list[Event] = Field(default_factory=list)  # events of the one format
     actions: list[PastAction] = Field(default_factory=list)
+    postmortem: list[PastPostmortemStep] = Field(default_factory=list)
 
 
 class HistoryFile(Strict):
