@@ -30,7 +30,7 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -38,7 +38,7 @@ from textual.signal import Signal
 
 from screens.attention_feed import AttentionFeed
 from screens.drafts import Drafts
-from screens.keymap import load_keymap
+from screens.keymap import load_keymap, types_text
 from screens.messages import Changes
 from screens.navigation import Navigation, home_screen
 from screens.palette import IncidentCommands, SystemCommands, system_commands
@@ -257,6 +257,13 @@ class WarroomApp(Navigation):
             await self.check_changes()
 
     # --- keys and the palette ---------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """No bare printable key is a shortcut while a text field has focus: such a key
+        that bubbles up here (from a read-only field) is not looked up in the bindings
+        (``prevent_default`` skips ``App._on_key``, which runs them)."""
+        if types_text(self.focused, event):
+            event.prevent_default()
 
     def _apply_keymap(self) -> None:
         loaded = load_keymap(self.keymap_file)

@@ -29,9 +29,12 @@ from pathlib import Path
 
 import yaml
 from platformdirs import user_config_dir
+from textual import events
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.keys import Keys, key_to_character
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
 
 ENV = "WARROOM_KEYMAP"
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
@@ -85,6 +88,16 @@ def printable_key(key: str) -> bool:
         return False
     char = key if len(key) == 1 else key_to_character(key)
     return char is not None and char.isprintable()
+
+
+def types_text(focused: Widget | None, event: events.Key) -> bool:
+    """Whether ``event`` is a character for the focused text field, never a shortcut.
+
+    An editable Input or TextArea stops such a key itself; a read-only one (a final
+    post-mortem's sections) lets it bubble, and the App would run a one-letter binding
+    (``d`` Declare, ``h`` Handoff). The App refuses every printable key while a text
+    field has focus; Escape, F-keys and ctrl+ keys still act."""
+    return isinstance(focused, Input | TextArea) and event.is_printable
 
 
 def _keys(value: object) -> list[str] | None:
