@@ -31,6 +31,13 @@ from warroom.text import printable
 from widgets.safe_text import SafeInput
 
 
+def _choice(
+    options: list[tuple[str, str]], value: str, id: str, *, disabled: bool = False
+) -> Select[str]:
+    """One of the form's fixed-choice fields (never blank)."""
+    return Select(options, value=value, allow_blank=False, id=id, compact=True, disabled=disabled)
+
+
 class ActionItemForm(ConsoleModal[ActionItem | None]):
     CSS_PATH = "action_item_form.tcss"
     BINDINGS = [
@@ -94,28 +101,18 @@ class ActionItemForm(ConsoleModal[ActionItem | None]):
                     compact=True,
                 )
                 yield Label("Priority")
-                yield Select(
-                    [(p, p) for p in PRIORITIES],
-                    value=item.priority if item else "P2",
-                    allow_blank=False,
-                    id="ai-priority",
-                    compact=True,
+                yield _choice(
+                    [(p, p) for p in PRIORITIES], item.priority if item else "P2", "ai-priority"
                 )
                 yield Label("Kind")
-                yield Select(
-                    [(k, k) for k in KINDS],
-                    value=item.kind if item else "preventive",
-                    allow_blank=False,
-                    id="ai-kind",
-                    compact=True,
+                yield _choice(
+                    [(k, k) for k in KINDS], item.kind if item else "preventive", "ai-kind"
                 )
                 yield Label("Status")
-                yield Select(
+                yield _choice(
                     [(STATUS_LABELS[s], s) for s in STATUSES],
-                    value=item.status if item else "open",
-                    allow_blank=False,
-                    id="ai-status",
-                    compact=True,
+                    item.status if item else "open",
+                    "ai-status",
                     disabled=item is None,
                 )
                 yield Label("Reason")
